@@ -1,0 +1,552 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+"""Thin Cython binding of the C engine (csrc/beasty.h).
+
+The extension types own C memory and nothing else: all game logic is C.
+Arguments are checked here once (shape, dtype, range) and turned into
+``TypeError``/``ValueError``/``IndexError``; the C loops then run without
+the GIL.
+"""
+from libc.stdint cimport int32_t, uint8_t, uint64_t
+from libc.stdlib cimport calloc, free
+from libc.string cimport memcpy, memset
+
+cimport beasty._ext.cbeasty as c
+
+import numpy as np
+
+from beasty.rules import ACTION_NAMES as _PY_ACTION_NAMES
+from beasty.rules import Card, Species, State
+
+NUM_ACTIONS = c.BB_NUM_ACTIONS
+OBS_DIM = c.BB_OBS_DIM
+QUEUE_MAX = c.BB_QUEUE_MAX
+
+#: The observation's named segments: (name, offset, shape).
+OBS_SEGMENTS = (
+    ("queue", c.BB_OBS_QUEUE, (c.BB_QUEUE_MAX, c.BB_OBS_QUEUE_SLOT)),
+    ("hand", c.BB_OBS_HAND, (12,)),
+    ("my_pile", c.BB_OBS_MY_PILE, (12,)),
+    ("opp_unplayed", c.BB_OBS_OPP_UNPLAYED, (12,)),
+    ("my_bar", c.BB_OBS_MY_BAR, (12,)),
+    ("opp_bar", c.BB_OBS_OPP_BAR, (12,)),
+    ("my_thats_it", c.BB_OBS_MY_TI, (12,)),
+    ("opp_thats_it", c.BB_OBS_OPP_TI, (12,)),
+    ("scalars", c.BB_OBS_SCALARS, (8,)),
+)
+SCALAR_NAMES = ("my_bar_points/36", "opp_bar_points/36", "my_hand/4", "opp_hand/4",
+                "my_pile/8", "opp_pile/8", "turn/24", "queue_len/5")
+
+
+def action_table():
+    """The C action table as a list of (species, copy, param) tuples
+    (copy 0 = none, param -1 = none)."""
+    cdef const c.bb_action_info *info
+    out = []
+    for a in range(c.BB_NUM_ACTIONS):
+        info = c.bb_action_get(a)
+        out.append((info.species, info.copy, info.param))
+    return out
+
+
+ACTION_NAMES = tuple(_PY_ACTION_NAMES)
+
+
+cdef str _status_message(c.bb_status st):
+    return {c.BB_ERR_ILLEGAL: "illegal action", c.BB_ERR_DONE: "game is over",
+            c.BB_ERR_INDEX: "game index out of range",
+            c.BB_ERR_STATE: "invalid state"}.get(st, "error")
+
+
+def _check_int(value, str name):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    return int(value)
+
+
+cdef class Rng:
+    """A splitmix64 generator (the engine's), e.g. for the random agent."""
+    cdef c.bb_rng rng
+
+    def __init__(self, seed=0):
+        seed = _check_int(seed, "seed")
+        c.bb_rng_seed(&self.rng, <uint64_t>(seed & 0xFFFFFFFFFFFFFFFF))
+
+    @property
+    def state(self):
+        return int(self.rng.state)
+
+    @state.setter
+    def state(self, value):
+        value = _check_int(value, "state")
+        if not 0 <= value < 2 ** 64:
+            raise ValueError("state must be in [0, 2**64)")
+        self.rng.state = <uint64_t>value
+
+    def next_u64(self):
+        return int(c.bb_rng_next(&self.rng))
+
+    def bounded(self, n):
+        n = _check_int(n, "n")
+        if not 1 <= n < 2 ** 32:
+            raise ValueError("n must be in [1, 2**32)")
+        return int(c.bb_rng_bounded(&self.rng, <unsigned int>n))
+
+    def __reduce__(self):
+        return (_rng_from_state, (self.state,))
+
+
+def _rng_from_state(state):
+    r = Rng(0)
+    r.state = state
+    return r
+
+
+_KINDS = {"material": c.BB_AGENT_MATERIAL, "online": c.BB_AGENT_ONLINE,
+          "outcome": c.BB_AGENT_OUTCOME}
+_PARAM_FIELDS = ("bar_weight", "queue_front_weight", "queue_back_weight", "thats_it_weight",
+                 "hand_weight", "noise_epsilon", "my_bar", "opp_bar", "my_ti", "opp_ti",
+                 "queue_position", "front_bonus", "threat_removal", "parrot_bonus",
+                 "monkey_combo", "skunk_mult", "early_recurring", "late_removal")
+
+
+cdef class AgentParams:
+    """Parameters of a scripted one-ply agent (bb_agent_params).
+
+    ``kind`` is "material" (HeuristicAgent), "online" or "outcome"; keyword
+    arguments override the defaults of that kind; ``species_weights`` maps
+    species names to multipliers of the MaterialEvaluator."""
+    cdef c.bb_agent_params p
+
+    def __init__(self, kind="material", species_weights=None, **overrides):
+        if kind not in _KINDS:
+            raise ValueError(f"unknown agent kind {kind!r}; expected one of {sorted(_KINDS)}")
+        c.bb_agent_params_default(&self.p, _KINDS[kind])
+        for name, value in overrides.items():
+            if name not in _PARAM_FIELDS:
+                raise TypeError(f"unknown agent parameter {name!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+            v = float(value)
+            if v != v or v in (float("inf"), float("-inf")):
+                raise ValueError(f"{name} must be finite, got {v}")
+            if name == "noise_epsilon" and v < 0:
+                raise ValueError("noise_epsilon must be >= 0")
+            self._set(name, v)
+        for sname, mult in (species_weights or {}).items():
+            try:
+                s = Species[str(sname).upper()]
+            except KeyError:
+                raise ValueError(f"unknown species {sname!r}") from None
+            self.p.species_mult[int(s)] = float(mult)
+
+    cdef void _set(self, str name, double v):
+        if name == "bar_weight": self.p.bar_weight = v
+        elif name == "queue_front_weight": self.p.queue_front_weight = v
+        elif name == "queue_back_weight": self.p.queue_back_weight = v
+        elif name == "thats_it_weight": self.p.thats_it_weight = v
+        elif name == "hand_weight": self.p.hand_weight = v
+        elif name == "noise_epsilon": self.p.noise_epsilon = v
+        elif name == "my_bar": self.p.my_bar = v
+        elif name == "opp_bar": self.p.opp_bar = v
+        elif name == "my_ti": self.p.my_ti = v
+        elif name == "opp_ti": self.p.opp_ti = v
+        elif name == "queue_position": self.p.queue_position = v
+        elif name == "front_bonus": self.p.front_bonus = v
+        elif name == "threat_removal": self.p.threat_removal = v
+        elif name == "parrot_bonus": self.p.parrot_bonus = v
+        elif name == "monkey_combo": self.p.monkey_combo = v
+        elif name == "skunk_mult": self.p.skunk_mult = v
+        elif name == "early_recurring": self.p.early_recurring = v
+        elif name == "late_removal": self.p.late_removal = v
+
+    def as_dict(self):
+        """The parameters as a plain dict (kind, scalar fields, species_mult)."""
+        d = {"kind": {v: k for k, v in _KINDS.items()}[self.p.kind]}
+        d.update(bar_weight=self.p.bar_weight, queue_front_weight=self.p.queue_front_weight,
+                 queue_back_weight=self.p.queue_back_weight, thats_it_weight=self.p.thats_it_weight,
+                 hand_weight=self.p.hand_weight, noise_epsilon=self.p.noise_epsilon,
+                 my_bar=self.p.my_bar, opp_bar=self.p.opp_bar, my_ti=self.p.my_ti,
+                 opp_ti=self.p.opp_ti, queue_position=self.p.queue_position,
+                 front_bonus=self.p.front_bonus, threat_removal=self.p.threat_removal,
+                 parrot_bonus=self.p.parrot_bonus, monkey_combo=self.p.monkey_combo,
+                 skunk_mult=self.p.skunk_mult, early_recurring=self.p.early_recurring,
+                 late_removal=self.p.late_removal)
+        d["species_mult"] = {Species(s).name.lower(): self.p.species_mult[s] for s in range(1, 13)}
+        return d
+
+
+cdef tuple _cards(const uint8_t *cards, int n):
+    return tuple(Card(cards[i] >> 4 & 1, Species(cards[i] & 15)) for i in range(n))
+
+
+cdef int _put_cards(uint8_t *dst, int cap, cards, str zone) except -1:
+    cards = tuple(cards)
+    if len(cards) > cap:
+        raise ValueError(f"{zone} holds {len(cards)} cards, at most {cap} allowed")
+    for i in range(cap):
+        dst[i] = 0
+    for i, card in enumerate(cards):
+        owner, species = card
+        if owner not in (0, 1):
+            raise ValueError(f"{zone}: owner must be 0 or 1, got {owner!r}")
+        dst[i] = <uint8_t>((owner << 4) | int(Species(species)))
+    return len(cards)
+
+
+cdef class GameBatch:
+    """``n`` independent games stepped together by the C engine.
+
+    Game ``i`` is dealt from seed ``seed + i`` (each game's own splitmix64
+    stream).  With ``auto_reset`` a game that ends inside :meth:`step` is
+    dealt again from the continuation of its own stream, so a batch never
+    holds a finished game; without it, finished games stay finished and
+    stepping them raises.
+    """
+    cdef c.bb_game *games
+    cdef readonly int n
+    cdef public bint auto_reset
+
+    def __cinit__(self, n=1, seed=0, early_stop=True, auto_reset=True):
+        n = _check_int(n, "n")
+        if not 1 <= n <= 1 << 24:
+            raise ValueError(f"n must be in [1, 2**24], got {n}")
+        self.games = <c.bb_game *>calloc(n, sizeof(c.bb_game))
+        if self.games == NULL:
+            raise MemoryError()
+        self.n = n
+
+    def __init__(self, n=1, seed=0, early_stop=True, auto_reset=True):
+        self.auto_reset = bool(auto_reset)
+        self.reset(seed, early_stop)
+
+    def __dealloc__(self):
+        free(self.games)
+
+    def __len__(self):
+        return self.n
+
+    def reset(self, seed=0, early_stop=True):
+        """Deals game i from seed ``seed + i``."""
+        seed = _check_int(seed, "seed")
+        c.bb_batch_reset(self.games, self.n, <uint64_t>(seed & 0xFFFFFFFFFFFFFFFF), bool(early_stop))
+
+    def reset_game(self, i, seed, early_stop=True):
+        """Deals game i alone from ``seed``."""
+        i = self._check_game(i)
+        seed = _check_int(seed, "seed")
+        c.bb_game_reset(&self.games[i], <uint64_t>(seed & 0xFFFFFFFFFFFFFFFF), bool(early_stop))
+
+    cdef int _check_game(self, i) except -1:
+        i = _check_int(i, "game index")
+        if not 0 <= i < self.n:
+            raise IndexError(f"game index {i} out of range for a batch of {self.n}")
+        return i
+
+    cdef object _idx(self, idx):
+        """None (all games) or a contiguous int32 array of valid indices."""
+        if idx is None:
+            return None
+        arr = np.asarray(idx)
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"idx must hold integers, got dtype {arr.dtype}")
+        if arr.ndim != 1:
+            raise ValueError(f"idx must be 1-D, got shape {arr.shape}")
+        if arr.size and (arr.min() < 0 or arr.max() >= self.n):
+            raise IndexError(f"idx holds a game index outside [0, {self.n})")
+        return np.ascontiguousarray(arr, dtype=np.int32)
+
+    # ------------------------------------------------------------ stepping
+    def step(self, actions, idx=None):
+        """Plays ``actions[j]`` in game ``idx[j]`` (all games if idx is None).
+
+        Returns ``(rewards, dones, scores)``: float32 ``[k, 2]`` terminal
+        rewards (+1/-1/0 per player, 0 while running), bool ``[k]`` and int32
+        ``[k, 2]`` bar points (final points for a game that just ended).
+        Every action is checked before any game moves: an illegal one raises
+        ``ValueError`` and leaves the whole batch unchanged."""
+        cdef int32_t[::1] idx_v
+        cdef int32_t[::1] act_v
+        cdef float[:, ::1] rew_v
+        cdef uint8_t[::1] done_v
+        cdef int32_t[:, ::1] score_v
+        cdef const int32_t *idx_p = NULL
+        cdef int32_t bad = -1
+        cdef int32_t k
+        cdef c.bb_status st
+        ids = self._idx(idx)
+        k = self.n if ids is None else len(ids)
+        acts = np.asarray(actions)
+        if acts.dtype.kind not in "iu":
+            raise TypeError(f"actions must hold integers, got dtype {acts.dtype}")
+        if acts.shape != (k,):
+            raise ValueError(f"actions must have shape ({k},), got {acts.shape}")
+        if k and (acts.min() < 0 or acts.max() >= c.BB_NUM_ACTIONS):
+            j = int(np.flatnonzero((acts < 0) | (acts >= c.BB_NUM_ACTIONS))[0])
+            raise ValueError(f"illegal action index {int(acts[j])} at position {j} "
+                             f"(valid indices are 0..{c.BB_NUM_ACTIONS - 1})")
+        acts32 = np.ascontiguousarray(acts, dtype=np.int32)
+        rewards = np.zeros((k, 2), dtype=np.float32)
+        dones = np.zeros(k, dtype=np.uint8)
+        scores = np.zeros((k, 2), dtype=np.int32)
+        if k == 0:
+            return rewards, dones.astype(bool), scores
+        act_v = acts32
+        rew_v = rewards
+        done_v = dones
+        score_v = scores
+        if ids is not None:
+            idx_v = ids
+            idx_p = &idx_v[0]
+        with nogil:
+            st = c.bb_batch_step(self.games, self.n, idx_p, k, &act_v[0], self.auto_reset,
+                                 &rew_v[0, 0], &done_v[0], &score_v[0, 0], &bad)
+        if st != c.BB_OK:
+            game = bad if ids is None else int(ids[bad])
+            if st == c.BB_ERR_DONE:
+                raise ValueError(f"game {game} is over (position {bad}); reset it first")
+            raise ValueError(f"{_status_message(st)} {int(acts[bad])} "
+                             f"({ACTION_NAMES[int(acts[bad])]}) for game {game} at position {bad}; "
+                             f"legal: {self.legal_actions(game)}")
+        return rewards, dones.view(bool), scores
+
+    def observe(self, idx=None, obs=None, mask=None):
+        """Observation (float32 ``[k, OBS_DIM]``) and legal mask (uint8
+        ``[k, NUM_ACTIONS]``) of the player to move in each selected game,
+        written into ``obs``/``mask`` when given (they must be C-contiguous
+        with exactly that dtype and shape) or into new arrays."""
+        cdef int32_t[::1] idx_v
+        cdef float[:, ::1] obs_v
+        cdef uint8_t[:, ::1] mask_v
+        cdef const int32_t *idx_p = NULL
+        cdef int32_t k
+        ids = self._idx(idx)
+        k = self.n if ids is None else len(ids)
+        obs = _out_buffer(obs, "obs", np.float32, (k, c.BB_OBS_DIM))
+        mask = _out_buffer(mask, "mask", np.uint8, (k, c.BB_NUM_ACTIONS))
+        if k == 0:
+            return obs, mask
+        obs_v = obs
+        mask_v = mask
+        if ids is not None:
+            idx_v = ids
+            idx_p = &idx_v[0]
+        with nogil:
+            c.bb_batch_observe(self.games, self.n, idx_p, k, &obs_v[0, 0], &mask_v[0, 0])
+        return obs, mask
+
+    def observe_player(self, i, player):
+        """Observation of game i from ``player``'s point of view."""
+        i = self._check_game(i)
+        player = _check_int(player, "player")
+        if player not in (0, 1):
+            raise ValueError("player must be 0 or 1")
+        out = np.zeros(c.BB_OBS_DIM, dtype=np.float32)
+        cdef float[::1] v = out
+        c.bb_game_observe(&self.games[i], player, &v[0])
+        return out
+
+    def random_actions(self, Rng rng not None, idx=None):
+        """A uniformly random legal action per selected game (-1 if over)."""
+        cdef int32_t[::1] idx_v
+        cdef int32_t[::1] out_v
+        cdef const int32_t *idx_p = NULL
+        cdef int32_t k
+        ids = self._idx(idx)
+        k = self.n if ids is None else len(ids)
+        out = np.empty(k, dtype=np.int32)
+        if k == 0:
+            return out
+        out_v = out
+        if ids is not None:
+            idx_v = ids
+            idx_p = &idx_v[0]
+        with nogil:
+            c.bb_batch_random_actions(self.games, self.n, idx_p, k, &rng.rng, &out_v[0])
+        return out
+
+    def agent_actions(self, AgentParams params not None, Rng rng not None, idx=None):
+        """The scripted agent's choice per selected game (-1 if over)."""
+        cdef int32_t[::1] idx_v
+        cdef int32_t[::1] out_v
+        cdef const int32_t *idx_p = NULL
+        cdef int32_t k
+        ids = self._idx(idx)
+        k = self.n if ids is None else len(ids)
+        out = np.empty(k, dtype=np.int32)
+        if k == 0:
+            return out
+        out_v = out
+        if ids is not None:
+            idx_v = ids
+            idx_p = &idx_v[0]
+        with nogil:
+            c.bb_batch_agent_actions(self.games, self.n, idx_p, k, &params.p, &rng.rng, &out_v[0])
+        return out
+
+    def agent_scores(self, i, AgentParams params not None):
+        """Scores of every action for game i's mover (NaN where illegal)."""
+        i = self._check_game(i)
+        out = np.empty(c.BB_NUM_ACTIONS, dtype=np.float64)
+        cdef double[::1] v = out
+        c.bb_agent_scores(&self.games[i], &params.p, &v[0])
+        return out
+
+    # ------------------------------------------------------------ queries
+    def legal_actions(self, i):
+        i = self._check_game(i)
+        cdef int32_t buf[64]
+        cdef int32_t m = c.bb_game_legal(&self.games[i], NULL, buf)
+        return [int(buf[j]) for j in range(m)]
+
+    def legal_mask(self, i):
+        i = self._check_game(i)
+        out = np.zeros(c.BB_NUM_ACTIONS, dtype=np.uint8)
+        cdef uint8_t[::1] v = out
+        c.bb_game_legal(&self.games[i], &v[0], NULL)
+        return out.view(bool)
+
+    def _field(self, str name):
+        cdef int i
+        out = np.empty(self.n, dtype=np.int32)
+        for i in range(self.n):
+            g = &self.games[i]
+            out[i] = {"to_move": g.to_move, "done": g.done, "turn": g.turn,
+                      "start_player": g.start_player}[name]
+        return out
+
+    @property
+    def to_move(self):
+        return self._field("to_move")
+
+    @property
+    def done(self):
+        return self._field("done").astype(bool)
+
+    @property
+    def turn(self):
+        return self._field("turn")
+
+    @property
+    def start_player(self):
+        return self._field("start_player")
+
+    def scores(self):
+        """int32 ``[n, 2]`` current bar points."""
+        cdef int i
+        out = np.empty((self.n, 2), dtype=np.int32)
+        for i in range(self.n):
+            out[i, 0] = c.bb_game_score(&self.games[i], 0)
+            out[i, 1] = c.bb_game_score(&self.games[i], 1)
+        return out
+
+    def winner(self, i):
+        """0/1 for the winner of finished game i, None for a draw; raises if running."""
+        i = self._check_game(i)
+        w = c.bb_game_winner(&self.games[i])
+        if w == -2:
+            raise ValueError(f"game {i} is not over")
+        return None if w == -1 else int(w)
+
+    # ---------------------------------------------------------- conversion
+    def get_state(self, i):
+        """Game i as a :class:`beasty.rules.State`."""
+        i = self._check_game(i)
+        cdef c.bb_game *g = &self.games[i]
+        decks = tuple(_cards(&g.deck[p][g.deck_pos[p]], 8 - g.deck_pos[p]) for p in range(2))
+        return State(
+            queue=_cards(g.queue, g.queue_len),
+            bar=_cards(g.bar, g.bar_len),
+            thats_it=_cards(g.thats_it, g.ti_len),
+            hands=(_cards(g.hand[0], g.hand_len[0]), _cards(g.hand[1], g.hand_len[1])),
+            decks=decks,
+            turn=int(g.turn),
+            to_move=int(g.to_move),
+            early_stop=bool(g.early_stop),
+        )
+
+    def set_state(self, i, state, strict=True):
+        """Loads a :class:`beasty.rules.State` into game i (its RNG stream is
+        kept).  With ``strict`` the 24 cards must each appear exactly once;
+        without it only the zone sizes and card codes are checked (for
+        hand-made rule scenarios).  Raises ``ValueError`` on a bad state and
+        leaves the game unchanged."""
+        i = self._check_game(i)
+        if not isinstance(state, State):
+            raise TypeError(f"state must be a beasty.rules.State, got {type(state).__name__}")
+        cdef c.bb_game g
+        memset(&g, 0, sizeof(g))
+        g.rng = self.games[i].rng
+        g.start_player = self.games[i].start_player
+        g.queue_len = _put_cards(g.queue, 4, state.queue, "queue")  # <= 4 between turns
+        g.bar_len = _put_cards(g.bar, 24, state.bar, "bar")
+        g.ti_len = _put_cards(g.thats_it, 24, state.thats_it, "thats_it")
+        if len(state.hands) != 2 or len(state.decks) != 2:
+            raise ValueError("hands and decks must hold one entry per player")
+        cdef uint8_t tmp[8]
+        for p in range(2):
+            g.hand_len[p] = _put_cards(g.hand[p], 4, state.hands[p], f"hand {p}")
+            m = _put_cards(tmp, 8, state.decks[p], f"deck {p}")
+            g.deck_pos[p] = 8 - m
+            for j in range(m):
+                g.deck[p][8 - m + j] = tmp[j]
+        turn = _check_int(state.turn, "turn")
+        if not 0 <= turn <= 24:
+            raise ValueError(f"turn must be in [0, 24], got {turn}")
+        g.turn = turn
+        if state.to_move not in (0, 1):
+            raise ValueError(f"to_move must be 0 or 1, got {state.to_move!r}")
+        g.to_move = state.to_move
+        g.early_stop = bool(state.early_stop)
+        g.done = c.bb_game_is_terminal(&g)
+        if strict:
+            cards = [*state.queue, *state.bar, *state.thats_it, *state.hands[0], *state.hands[1],
+                     *state.decks[0], *state.decks[1]]
+            if sorted((int(o), int(s)) for o, s in cards) != [(o, s) for o in (0, 1) for s in range(1, 13)]:
+                raise ValueError("state must hold each of the 24 cards exactly once (strict=True)")
+        if c.bb_game_validate(&g) != c.BB_OK:
+            raise ValueError("invalid state: zone sizes, card codes or player to move are inconsistent")
+        self.games[i] = g
+
+    def clone(self):
+        """An independent copy (same games, same RNG streams)."""
+        cdef GameBatch other = GameBatch.__new__(GameBatch, self.n)
+        memcpy(other.games, self.games, self.n * sizeof(c.bb_game))
+        other.auto_reset = self.auto_reset
+        return other
+
+    def to_bytes(self):
+        """The raw games (for pickling across processes of one build)."""
+        return (<char *>self.games)[:self.n * sizeof(c.bb_game)]
+
+    @staticmethod
+    def from_bytes(data, auto_reset=True):
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError("data must be bytes")
+        if len(data) == 0 or len(data) % sizeof(c.bb_game):
+            raise ValueError("data is not a whole number of games")
+        cdef int n = len(data) // sizeof(c.bb_game)
+        cdef GameBatch other = GameBatch.__new__(GameBatch, n)
+        cdef const unsigned char[::1] buf = bytes(data)
+        memcpy(other.games, &buf[0], n * sizeof(c.bb_game))
+        for j in range(n):
+            if c.bb_game_validate(&other.games[j]) != c.BB_OK:
+                raise ValueError(f"game {j} in data is not a valid state")
+        other.auto_reset = bool(auto_reset)
+        return other
+
+    def __reduce__(self):
+        return (GameBatch.from_bytes, (self.to_bytes(), self.auto_reset))
+
+
+def _out_buffer(buf, str name, dtype, tuple shape):
+    if buf is None:
+        return np.zeros(shape, dtype=dtype)
+    if not isinstance(buf, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array")
+    if buf.dtype != dtype:
+        raise TypeError(f"{name} must have dtype {np.dtype(dtype)}, got {buf.dtype}")
+    if buf.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {buf.shape}")
+    if not buf.flags.c_contiguous or not buf.flags.writeable:
+        raise ValueError(f"{name} must be C-contiguous and writeable")
+    return buf

@@ -1,0 +1,90 @@
+/* batch.c -- stepping, observing and the random agent over arrays of games.
+ * Python owns every buffer; these loops never allocate and run without the
+ * GIL.  `idx` selects k games (NULL: games 0..k-1). */
+#include <string.h>
+
+#include "beasty.h"
+
+#define GAME_AT(j) (idx ? idx[j] : (j))
+
+static bb_status check_idx(int32_t n, const int32_t *idx, int32_t k, int32_t *bad) {
+    if (k < 0) return BB_ERR_INDEX;
+    if (!idx) {
+        if (k > n) {
+            if (bad) *bad = n;
+            return BB_ERR_INDEX;
+        }
+        return BB_OK;
+    }
+    for (int32_t j = 0; j < k; j++) {
+        if (idx[j] < 0 || idx[j] >= n) {
+            if (bad) *bad = j;
+            return BB_ERR_INDEX;
+        }
+    }
+    return BB_OK;
+}
+
+void bb_batch_reset(bb_game *games, int32_t n, uint64_t base_seed, int early_stop) {
+    for (int32_t i = 0; i < n; i++) bb_game_reset(&games[i], base_seed + (uint64_t)i, early_stop);
+}
+
+bb_status bb_batch_step(bb_game *games, int32_t n, const int32_t *idx, int32_t k,
+                        const int32_t *actions, int auto_reset, float *rewards,
+                        uint8_t *dones, int32_t *scores, int32_t *bad) {
+    bb_status st = check_idx(n, idx, k, bad);
+    if (st != BB_OK) return st;
+    /* Validate everything first so that an error steps nothing. */
+    for (int32_t j = 0; j < k; j++) {
+        const bb_game *g = &games[GAME_AT(j)];
+        if (g->done || !bb_game_is_legal(g, actions[j])) {
+            if (bad) *bad = j;
+            return g->done ? BB_ERR_DONE : BB_ERR_ILLEGAL;
+        }
+    }
+    for (int32_t j = 0; j < k; j++) {
+        bb_game *g = &games[GAME_AT(j)];
+        bb_game_step(g, actions[j]);
+        int32_t s0 = bb_game_score(g, 0), s1 = bb_game_score(g, 1);
+        if (scores) {
+            scores[2 * j] = s0;
+            scores[2 * j + 1] = s1;
+        }
+        if (dones) dones[j] = g->done;
+        if (rewards) {
+            float r = 0.0f;
+            if (g->done) r = s0 > s1 ? 1.0f : (s1 > s0 ? -1.0f : 0.0f);
+            rewards[2 * j] = r;
+            rewards[2 * j + 1] = r != 0.0f ? -r : 0.0f;
+        }
+        if (g->done && auto_reset) bb_game_deal(g);
+    }
+    return BB_OK;
+}
+
+bb_status bb_batch_observe(const bb_game *games, int32_t n, const int32_t *idx, int32_t k,
+                           float *obs, uint8_t *mask) {
+    bb_status st = check_idx(n, idx, k, 0);
+    if (st != BB_OK) return st;
+    for (int32_t j = 0; j < k; j++) {
+        const bb_game *g = &games[GAME_AT(j)];
+        if (obs) {
+            if (g->done) memset(obs + (size_t)j * BB_OBS_DIM, 0, sizeof(float) * BB_OBS_DIM);
+            else bb_game_observe(g, g->to_move, obs + (size_t)j * BB_OBS_DIM);
+        }
+        if (mask) bb_game_legal(g, mask + (size_t)j * BB_NUM_ACTIONS, 0);
+    }
+    return BB_OK;
+}
+
+bb_status bb_batch_random_actions(const bb_game *games, int32_t n, const int32_t *idx,
+                                  int32_t k, bb_rng *rng, int32_t *out) {
+    bb_status st = check_idx(n, idx, k, 0);
+    if (st != BB_OK) return st;
+    int32_t legal[BB_NUM_ACTIONS];
+    for (int32_t j = 0; j < k; j++) {
+        int32_t m = bb_game_legal(&games[GAME_AT(j)], 0, legal);
+        out[j] = m > 0 ? legal[bb_rng_bounded(rng, (uint32_t)m)] : -1;
+    }
+    return BB_OK;
+}

@@ -1,0 +1,408 @@
+/* rules.c -- Beasty Bar rules: deal, legal actions, the five-step turn.
+ *
+ * Source: shared/RULES.md (section numbers below refer to it).  Turn
+ * (section 1.2): 1 play at the back, 2 on-play action, 3 recurring actions
+ * front to back (the card played this turn is skipped, A3/A4), 4 the
+ * five-animal check, 5 draw.  Per-animal rulings are in section 2; the
+ * chameleon acts with the imitated species' strength and identity for its
+ * one action only (A5-A10).
+ */
+#include <string.h>
+
+#include "beasty.h"
+
+#define FLAG 0x80u /* marks "already acted / played this turn" in step 3 */
+#define SP(c) ((int)((c) & 0x0F))
+#define OWNER(c) ((int)(((c) >> 4) & 1))
+
+static const int8_t POINTS[BB_NUM_SPECIES + 1] = {0, 4, 4, 4, 3, 3, 2, 4, 3, 2, 3, 2, 2};
+
+/* The action table documented in beasty.h: {species, copy, param}. */
+static const bb_action_info ACTIONS[BB_NUM_ACTIONS] = {
+    {BB_SKUNK, 0, BB_NO_PARAM},
+    {BB_PARROT, 0, BB_NO_PARAM}, {BB_PARROT, 0, 0}, {BB_PARROT, 0, 1}, {BB_PARROT, 0, 2}, {BB_PARROT, 0, 3},
+    {BB_KANGAROO, 0, BB_NO_PARAM}, {BB_KANGAROO, 0, 1}, {BB_KANGAROO, 0, 2},
+    {BB_MONKEY, 0, BB_NO_PARAM},
+    {BB_CHAMELEON, 0, BB_NO_PARAM},
+    {BB_CHAMELEON, BB_SKUNK, BB_NO_PARAM},
+    {BB_CHAMELEON, BB_PARROT, 0}, {BB_CHAMELEON, BB_PARROT, 1}, {BB_CHAMELEON, BB_PARROT, 2}, {BB_CHAMELEON, BB_PARROT, 3},
+    {BB_CHAMELEON, BB_KANGAROO, 1}, {BB_CHAMELEON, BB_KANGAROO, 2},
+    {BB_CHAMELEON, BB_MONKEY, BB_NO_PARAM}, {BB_CHAMELEON, BB_SEAL, BB_NO_PARAM},
+    {BB_CHAMELEON, BB_ZEBRA, BB_NO_PARAM}, {BB_CHAMELEON, BB_GIRAFFE, BB_NO_PARAM},
+    {BB_CHAMELEON, BB_SNAKE, BB_NO_PARAM}, {BB_CHAMELEON, BB_CROCODILE, BB_NO_PARAM},
+    {BB_CHAMELEON, BB_HIPPO, BB_NO_PARAM}, {BB_CHAMELEON, BB_LION, BB_NO_PARAM},
+    {BB_SEAL, 0, BB_NO_PARAM}, {BB_ZEBRA, 0, BB_NO_PARAM}, {BB_GIRAFFE, 0, BB_NO_PARAM},
+    {BB_SNAKE, 0, BB_NO_PARAM}, {BB_CROCODILE, 0, BB_NO_PARAM}, {BB_HIPPO, 0, BB_NO_PARAM},
+    {BB_LION, 0, BB_NO_PARAM},
+};
+static const int8_t FIRST[BB_NUM_SPECIES + 1] = {0, 0, 1, 6, 9, 10, 26, 27, 28, 29, 30, 31, 32};
+static const int8_t COUNT[BB_NUM_SPECIES + 1] = {0, 1, 5, 3, 1, 16, 1, 1, 1, 1, 1, 1, 1};
+
+const bb_action_info *bb_action_get(int32_t a) {
+    return (a >= 0 && a < BB_NUM_ACTIONS) ? &ACTIONS[a] : 0;
+}
+int32_t bb_species_first_action(int32_t s) { return (s >= 1 && s <= BB_NUM_SPECIES) ? FIRST[s] : -1; }
+int32_t bb_species_num_actions(int32_t s) { return (s >= 1 && s <= BB_NUM_SPECIES) ? COUNT[s] : 0; }
+int32_t bb_species_points(int32_t s) { return (s >= 0 && s <= BB_NUM_SPECIES) ? POINTS[s] : 0; }
+
+/* ------------------------------------------------------------- deal */
+void bb_game_deal(bb_game *g) {
+    bb_rng rng = g->rng;
+    uint8_t early_stop = g->early_stop;
+    memset(g, 0, sizeof(*g));
+    for (int p = 0; p < BB_NUM_PLAYERS; p++) {
+        uint8_t cards[BB_CARDS_PER_PLAYER];
+        for (int s = 0; s < BB_CARDS_PER_PLAYER; s++) cards[s] = BB_CARD(p, s + 1);
+        for (int i = BB_CARDS_PER_PLAYER - 1; i > 0; i--) { /* Fisher-Yates */
+            int j = (int)bb_rng_bounded(&rng, (uint32_t)(i + 1));
+            uint8_t t = cards[i];
+            cards[i] = cards[j];
+            cards[j] = t;
+        }
+        memcpy(g->hand[p], cards, BB_HAND_MAX);
+        memcpy(g->deck[p], cards + BB_HAND_MAX, BB_DECK_MAX);
+        g->hand_len[p] = BB_HAND_MAX;
+    }
+    g->start_player = (uint8_t)bb_rng_bounded(&rng, 2);
+    g->to_move = g->start_player;
+    g->early_stop = early_stop;
+    g->rng = rng;
+}
+
+void bb_game_reset(bb_game *g, uint64_t seed, int early_stop) {
+    bb_rng_seed(&g->rng, seed);
+    g->early_stop = (uint8_t)(early_stop != 0);
+    bb_game_deal(g);
+}
+
+/* ------------------------------------------------------------ legal */
+static uint32_t queue_species_mask(const bb_game *g) {
+    uint32_t m = 0;
+    for (int i = 0; i < g->queue_len; i++) m |= 1u << SP(g->queue[i]);
+    return m;
+}
+
+/* Legality of action a given that its species is in hand (A5, A11, A12). */
+static int legal_given_hand(const bb_game *g, uint32_t qmask, int a) {
+    const bb_action_info *info = &ACTIONS[a];
+    int qlen = g->queue_len;
+    switch (info->species) {
+    case BB_PARROT: /* compulsory target when any; no effect into an empty queue */
+        return info->param < 0 ? qlen == 0 : info->param < qlen;
+    case BB_KANGAROO: /* hop 1 or 2, no hop 0 when a jump is possible */
+        return info->param < 0 ? qlen == 0 : info->param <= qlen;
+    case BB_CHAMELEON: {
+        uint32_t copyable = qmask & ~(1u << BB_CHAMELEON);
+        if (info->copy == 0) return copyable == 0;
+        if (!(copyable & (1u << info->copy))) return 0;
+        if (info->copy == BB_PARROT) return info->param < qlen;
+        if (info->copy == BB_KANGAROO) return info->param <= qlen;
+        return 1;
+    }
+    default:
+        return 1;
+    }
+}
+
+static uint64_t legal_bits(const bb_game *g) {
+    if (g->done) return 0;
+    uint32_t qmask = queue_species_mask(g);
+    uint64_t bits = 0;
+    int p = g->to_move;
+    for (int h = 0; h < g->hand_len[p]; h++) {
+        int s = SP(g->hand[p][h]);
+        for (int a = FIRST[s]; a < FIRST[s] + COUNT[s]; a++)
+            if (legal_given_hand(g, qmask, a)) bits |= 1ull << a;
+    }
+    return bits;
+}
+
+int32_t bb_game_legal(const bb_game *g, uint8_t *mask, int32_t *out) {
+    uint64_t bits = legal_bits(g);
+    if (mask)
+        for (int a = 0; a < BB_NUM_ACTIONS; a++) mask[a] = (uint8_t)((bits >> a) & 1);
+    int32_t n = 0;
+    while (bits) {
+        int a = __builtin_ctzll(bits);
+        bits &= bits - 1;
+        if (out) out[n] = a;
+        n++;
+    }
+    return n;
+}
+
+static int hand_index(const bb_game *g, int p, int species) {
+    for (int h = 0; h < g->hand_len[p]; h++)
+        if (SP(g->hand[p][h]) == species) return h;
+    return -1;
+}
+
+int bb_game_is_legal(const bb_game *g, int32_t a) {
+    if (g->done || a < 0 || a >= BB_NUM_ACTIONS) return 0;
+    if (hand_index(g, g->to_move, ACTIONS[a].species) < 0) return 0;
+    return legal_given_hand(g, queue_species_mask(g), a);
+}
+
+/* ------------------------------------------------------ queue helpers */
+static void to_thats_it(bb_game *g, uint8_t c) { g->thats_it[g->ti_len++] = (uint8_t)(c & ~FLAG); }
+
+static void queue_remove(bb_game *g, int i) {
+    memmove(&g->queue[i], &g->queue[i + 1], (size_t)(g->queue_len - i - 1));
+    g->queue[--g->queue_len] = 0;
+}
+
+/* Moves queue[from] to position `to` (to <= from); the animals between
+ * shift back by one and keep their order. */
+static void queue_move_forward(bb_game *g, int from, int to) {
+    uint8_t c = g->queue[from];
+    memmove(&g->queue[to + 1], &g->queue[to], (size_t)(from - to));
+    g->queue[to] = c;
+}
+
+/* Removes to THAT'S IT, front to back, every animal other than the one at
+ * `keep` whose species bit is in `species_mask`; returns keep's new index. */
+static int expel_species(bb_game *g, uint32_t species_mask, int keep) {
+    int w = 0, new_keep = keep;
+    for (int i = 0; i < g->queue_len; i++) {
+        uint8_t c = g->queue[i];
+        if (i != keep && (species_mask >> SP(c)) & 1) {
+            to_thats_it(g, c);
+        } else {
+            if (i == keep) new_keep = w;
+            g->queue[w++] = c;
+        }
+    }
+    for (int i = w; i < g->queue_len; i++) g->queue[i] = 0;
+    g->queue_len = (uint8_t)w;
+    return new_keep;
+}
+
+/* ----------------------------------------------------------- animals
+ * act(): the action of the animal at `pos`, with the strength and identity
+ * of species `s` (its own, or the one a chameleon imitates). */
+static void act(bb_game *g, int pos, int s, int param) {
+    uint8_t *q = g->queue;
+    switch (s) {
+    case BB_LION: /* 2 Lion: a second lion bounces; else monkeys out, lion to the front */
+        for (int i = 0; i < g->queue_len; i++) {
+            if (i != pos && SP(q[i]) == BB_LION) {
+                to_thats_it(g, q[pos]);
+                queue_remove(g, pos);
+                return;
+            }
+        }
+        pos = expel_species(g, 1u << BB_MONKEY, pos);
+        queue_move_forward(g, pos, 0);
+        return;
+    case BB_HIPPO: /* passes weaker animals; stops at hippo, lion, zebra */
+        while (pos > 0 && SP(q[pos - 1]) != BB_ZEBRA && SP(q[pos - 1]) < BB_HIPPO) {
+            uint8_t t = q[pos - 1];
+            q[pos - 1] = q[pos];
+            q[pos] = t;
+            pos--;
+        }
+        return;
+    case BB_CROCODILE: /* eats weaker animals ahead one by one; zebra/>=10 stop it */
+        while (pos > 0 && SP(q[pos - 1]) != BB_ZEBRA && SP(q[pos - 1]) < BB_CROCODILE) {
+            to_thats_it(g, q[pos - 1]);
+            queue_remove(g, pos - 1);
+            pos--;
+        }
+        return;
+    case BB_SNAKE: { /* stable sort, strongest first; the actor counts as 9 (A13) */
+        int key[BB_QUEUE_MAX];
+        for (int i = 0; i < g->queue_len; i++) key[i] = (i == pos) ? BB_SNAKE : SP(q[i]);
+        for (int i = 1; i < g->queue_len; i++) { /* insertion sort is stable */
+            uint8_t c = q[i];
+            int k = key[i], j = i - 1;
+            while (j >= 0 && key[j] < k) {
+                q[j + 1] = q[j];
+                key[j + 1] = key[j];
+                j--;
+            }
+            q[j + 1] = c;
+            key[j + 1] = k;
+        }
+        return;
+    }
+    case BB_GIRAFFE: /* one swap with a strictly weaker animal directly ahead (A14) */
+        if (pos > 0 && SP(q[pos - 1]) < BB_GIRAFFE) {
+            uint8_t t = q[pos - 1];
+            q[pos - 1] = q[pos];
+            q[pos] = t;
+        }
+        return;
+    case BB_ZEBRA: /* no on-play action; its blocking lives in hippo/crocodile */
+        return;
+    case BB_SEAL: /* gate and exclusion card swap: the queue reverses */
+        for (int i = 0, j = g->queue_len - 1; i < j; i++, j--) {
+            uint8_t t = q[i];
+            q[i] = q[j];
+            q[j] = t;
+        }
+        return;
+    case BB_MONKEY: { /* a gang of >= 2 expels hippos and crocodiles */
+        int n_monkeys = 1;
+        for (int i = 0; i < g->queue_len; i++)
+            if (i != pos && SP(q[i]) == BB_MONKEY) n_monkeys++;
+        if (n_monkeys < 2) return;
+        pos = expel_species(g, (1u << BB_HIPPO) | (1u << BB_CROCODILE), pos);
+        uint8_t actor = q[pos], monkeys[BB_QUEUE_MAX], rest[BB_QUEUE_MAX];
+        int nm = 0, nr = 0;
+        for (int i = 0; i < g->queue_len; i++) {
+            if (i == pos) continue;
+            if (SP(q[i]) == BB_MONKEY) monkeys[nm++] = q[i];
+            else rest[nr++] = q[i];
+        }
+        int w = 0;
+        q[w++] = actor;
+        for (int i = nm - 1; i >= 0; i--) q[w++] = monkeys[i]; /* reverse order */
+        for (int i = 0; i < nr; i++) q[w++] = rest[i];
+        return;
+    }
+    case BB_KANGAROO: /* jumps `param` (1 or 2) animals, whatever their strength */
+        if (param > 0 && pos - param >= 0) queue_move_forward(g, pos, pos - param);
+        return;
+    case BB_PARROT: /* expels the chosen animal (pre-move index) */
+        if (param >= 0 && param < g->queue_len && param != pos) {
+            to_thats_it(g, q[param]);
+            queue_remove(g, param);
+        }
+        return;
+    case BB_SKUNK: { /* expels the two strongest distinct non-skunk strengths */
+        uint32_t present = 0;
+        for (int i = 0; i < g->queue_len; i++)
+            if (i != pos && SP(q[i]) != BB_SKUNK) present |= 1u << SP(q[i]);
+        uint32_t victims = 0;
+        for (int k = 0; k < 2 && present; k++) {
+            uint32_t top = 1u << (31 - __builtin_clz(present));
+            victims |= top;
+            present &= ~top;
+        }
+        expel_species(g, victims, pos);
+        return;
+    }
+    default: /* BB_CHAMELEON copying nothing */
+        return;
+    }
+}
+
+/* Step 3: the recurring animals at the start of the step act once each,
+ * front to back; the card played this turn carries FLAG and is skipped.
+ * Acting moves animals only forward and removes only animals ahead, so the
+ * front-most unflagged recurring animal is always the next one (A4). */
+static void recurring_pass(bb_game *g) {
+    for (;;) {
+        int found = -1;
+        for (int i = 0; i < g->queue_len; i++) {
+            uint8_t c = g->queue[i];
+            int s = SP(c);
+            if (!(c & FLAG) && (s == BB_HIPPO || s == BB_CROCODILE || s == BB_GIRAFFE)) {
+                found = i;
+                break;
+            }
+        }
+        if (found < 0) break;
+        g->queue[found] |= FLAG;
+        act(g, found, SP(g->queue[found]), BB_NO_PARAM);
+    }
+    for (int i = 0; i < g->queue_len; i++) g->queue[i] &= (uint8_t)~FLAG;
+}
+
+bb_status bb_game_play(bb_game *g, int32_t a) {
+    if (g->done) return BB_ERR_DONE;
+    if (!bb_game_is_legal(g, a)) return BB_ERR_ILLEGAL;
+    if (g->queue_len >= BB_QUEUE_MAX) return BB_ERR_STATE;
+    const bb_action_info *info = &ACTIONS[a];
+    int p = g->to_move;
+    int h = hand_index(g, p, info->species);
+    uint8_t card = g->hand[p][h];
+    /* 1. play: leave the hand (later cards shift left), join the back */
+    memmove(&g->hand[p][h], &g->hand[p][h + 1], (size_t)(g->hand_len[p] - h - 1));
+    g->hand[p][--g->hand_len[p]] = 0;
+    int pos = g->queue_len++;
+    g->queue[pos] = (uint8_t)(card | FLAG);
+    /* 2. on-play action (a chameleon uses the imitated species) */
+    act(g, pos, info->copy ? info->copy : info->species, info->param);
+    /* 3. recurring actions */
+    recurring_pass(g);
+    /* 4. five-animal check */
+    if (g->queue_len == BB_QUEUE_MAX) {
+        g->bar[g->bar_len++] = g->queue[0];
+        g->bar[g->bar_len++] = g->queue[1];
+        g->thats_it[g->ti_len++] = g->queue[4];
+        g->queue[0] = g->queue[2];
+        g->queue[1] = g->queue[3];
+        g->queue[2] = g->queue[3] = g->queue[4] = 0;
+        g->queue_len = 2;
+    }
+    return BB_OK;
+}
+
+bb_status bb_game_step(bb_game *g, int32_t a) {
+    bb_status st = bb_game_play(g, a);
+    if (st != BB_OK) return st;
+    int p = g->to_move;
+    /* 5. draw */
+    if (g->deck_pos[p] < BB_DECK_MAX) g->hand[p][g->hand_len[p]++] = g->deck[p][g->deck_pos[p]++];
+    g->turn++;
+    g->to_move = (uint8_t)(1 - p);
+    g->done = (uint8_t)bb_game_is_terminal(g);
+    return BB_OK;
+}
+
+/* -------------------------------------------------------- end, score */
+int bb_game_is_terminal(const bb_game *g) {
+    int in_hands = g->hand_len[0] + g->hand_len[1];
+    if (g->early_stop) {
+        int left = g->queue_len + in_hands + (BB_DECK_MAX - g->deck_pos[0]) + (BB_DECK_MAX - g->deck_pos[1]);
+        if (left < BB_QUEUE_MAX) return 1;
+    }
+    return in_hands == 0 && g->deck_pos[0] == BB_DECK_MAX && g->deck_pos[1] == BB_DECK_MAX;
+}
+
+int32_t bb_game_score(const bb_game *g, int32_t p) {
+    int32_t s = 0;
+    for (int i = 0; i < g->bar_len; i++)
+        if (OWNER(g->bar[i]) == p) s += POINTS[SP(g->bar[i])];
+    return s;
+}
+
+int32_t bb_game_winner(const bb_game *g) {
+    if (!g->done) return -2;
+    int32_t s0 = bb_game_score(g, 0), s1 = bb_game_score(g, 1);
+    return s0 > s1 ? 0 : (s1 > s0 ? 1 : -1);
+}
+
+static int valid_cards(const uint8_t *cards, int n, int cap) {
+    if (n < 0 || n > cap) return 0;
+    for (int i = 0; i < n; i++) {
+        uint8_t c = cards[i];
+        if ((c & 0xE0) || SP(c) < 1 || SP(c) > BB_NUM_SPECIES) return 0;
+    }
+    for (int i = n; i < cap; i++)
+        if (cards[i] != 0) return 0;
+    return 1;
+}
+
+bb_status bb_game_validate(const bb_game *g) {
+    if (g->queue_len >= BB_QUEUE_MAX || g->to_move > 1 || g->start_player > 1 ||
+        g->early_stop > 1 || g->done > 1)
+        return BB_ERR_STATE;
+    if (!valid_cards(g->queue, g->queue_len, BB_QUEUE_MAX) ||
+        !valid_cards(g->bar, g->bar_len, BB_NUM_CARDS) ||
+        !valid_cards(g->thats_it, g->ti_len, BB_NUM_CARDS))
+        return BB_ERR_STATE;
+    int total = g->queue_len + g->bar_len + g->ti_len;
+    for (int p = 0; p < BB_NUM_PLAYERS; p++) {
+        if (!valid_cards(g->hand[p], g->hand_len[p], BB_HAND_MAX) || g->deck_pos[p] > BB_DECK_MAX)
+            return BB_ERR_STATE;
+        for (int i = g->deck_pos[p]; i < BB_DECK_MAX; i++)
+            if (!valid_cards(&g->deck[p][i], 1, 1)) return BB_ERR_STATE;
+        total += g->hand_len[p] + BB_DECK_MAX - g->deck_pos[p];
+    }
+    if (total > BB_NUM_CARDS) return BB_ERR_STATE;
+    if (g->done != (uint8_t)bb_game_is_terminal(g)) return BB_ERR_STATE;
+    if (!g->done && g->hand_len[g->to_move] == 0) return BB_ERR_STATE;
+    return BB_OK;
+}
