@@ -405,30 +405,40 @@ cdef class GameBatch:
         c.bb_game_legal(&self.games[i], &v[0], NULL)
         return out.view(bool)
 
-    def _field(self, str name):
+    cdef object _field(self, int which):
         cdef int i
         out = np.empty(self.n, dtype=np.int32)
+        cdef int32_t[::1] v = out
         for i in range(self.n):
-            g = &self.games[i]
-            out[i] = {"to_move": g.to_move, "done": g.done, "turn": g.turn,
-                      "start_player": g.start_player}[name]
+            if which == 0:
+                v[i] = self.games[i].to_move
+            elif which == 1:
+                v[i] = self.games[i].done
+            elif which == 2:
+                v[i] = self.games[i].turn
+            else:
+                v[i] = self.games[i].start_player
         return out
 
     @property
     def to_move(self):
-        return self._field("to_move")
+        """int32 ``[n]``: the player to move in each game."""
+        return self._field(0)
 
     @property
     def done(self):
-        return self._field("done").astype(bool)
+        """bool ``[n]``: which games are over."""
+        return self._field(1).astype(bool)
 
     @property
     def turn(self):
-        return self._field("turn")
+        """int32 ``[n]``: cards played so far in each game."""
+        return self._field(2)
 
     @property
     def start_player(self):
-        return self._field("start_player")
+        """int32 ``[n]``: who moved first in each game."""
+        return self._field(3)
 
     def scores(self):
         """int32 ``[n, 2]`` current bar points."""

@@ -1,0 +1,208 @@
+"""Evaluation: an agent against the reference opponents, mirrored deals.
+
+Each deal is played twice, once from each seat (deal d = seed + d; game 2d
+has the agent as player 0, game 2d+1 as player 1), so deal luck and seat
+cancel out.  Win rate = wins / games (draws are not wins); the 95 % interval
+is Wilson's score interval on that proportion.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from beasty._ext import GameBatch
+from beasty.agents import OPPONENT_NAMES, Agent, make
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass
+class MatchResult:
+    """Outcome of ``games`` games of an agent against one opponent."""
+
+    opponent: str
+    games: int
+    wins: int
+    losses: int
+    draws: int
+    margin_sum: int = 0
+    length_sum: int = 0
+    wins_as_first_mover: int = 0
+    games_as_first_mover: int = 0
+    ci95: tuple[float, float] = field(default=(0.0, 1.0))
+
+    @property
+    def win_rate(self) -> float:
+        return self.wins / self.games if self.games else 0.0
+
+    @property
+    def score_rate(self) -> float:
+        """(wins + draws / 2) / games."""
+        return (self.wins + 0.5 * self.draws) / self.games if self.games else 0.0
+
+    @property
+    def mean_margin(self) -> float:
+        return self.margin_sum / self.games if self.games else 0.0
+
+    @property
+    def mean_length(self) -> float:
+        return self.length_sum / self.games if self.games else 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        d: dict[str, object] = asdict(self)
+        d.update(
+            win_rate=self.win_rate,
+            score_rate=self.score_rate,
+            mean_margin=self.mean_margin,
+            mean_length=self.mean_length,
+            ci95=list(self.ci95),
+        )
+        return d
+
+
+def play_match(
+    agent: Agent,
+    opponent: Agent,
+    games: int,
+    seed: int = 0,
+    opponent_name: str | None = None,
+    on_step: Callable[[int], None] | None = None,
+) -> MatchResult:
+    """Plays ``games`` (even) games on mirrored deals, all in one batch."""
+    if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2:
+        raise ValueError(f"games must be a positive even integer (mirrored deals), got {games!r}")
+    deals = games // 2
+    batch = GameBatch(games, auto_reset=False)
+    for d in range(deals):
+        batch.reset_game(2 * d, seed + d)
+        batch.reset_game(2 * d + 1, seed + d)
+    agent_seat = np.tile(np.array([0, 1], dtype=np.int32), deals)
+    start = batch.start_player
+    done = np.zeros(games, dtype=bool)
+    margin = np.zeros(games, dtype=np.int64)
+    length = np.zeros(games, dtype=np.int64)
+    while not done.all():
+        running = np.flatnonzero(~done).astype(np.int32)
+        mover_is_agent = batch.to_move[running] == agent_seat[running]
+        mine, theirs = running[mover_is_agent], running[~mover_is_agent]
+        idx = np.concatenate([mine, theirs])
+        acts = np.concatenate(
+            [
+                agent.act_batch(batch, mine) if len(mine) else np.zeros(0, np.int32),
+                opponent.act_batch(batch, theirs) if len(theirs) else np.zeros(0, np.int32),
+            ]
+        )
+        _, fin, scores = batch.step(acts, idx)
+        ended = idx[fin]
+        if len(ended):
+            s = scores[fin]
+            seat = agent_seat[ended]
+            margin[ended] = np.where(seat == 0, s[:, 0] - s[:, 1], s[:, 1] - s[:, 0])
+            length[ended] = batch.turn[ended]
+            done[ended] = True
+            if on_step is not None:
+                on_step(len(ended))
+    wins = int((margin > 0).sum())
+    losses = int((margin < 0).sum())
+    first = start == agent_seat
+    return MatchResult(
+        opponent=opponent_name or opponent.name,
+        games=games,
+        wins=wins,
+        losses=losses,
+        draws=games - wins - losses,
+        margin_sum=int(margin.sum()),
+        length_sum=int(length.sum()),
+        wins_as_first_mover=int((margin[first] > 0).sum()),
+        games_as_first_mover=int(first.sum()),
+        ci95=wilson_interval(wins, games),
+    )
+
+
+def evaluate(
+    agent: Agent,
+    opponents: Iterable[str] = OPPONENT_NAMES,
+    games: int = 1000,
+    seed: int = 0,
+    progress: bool = False,
+) -> list[MatchResult]:
+    """``agent`` against each named opponent (seeded ``seed + k``)."""
+    names = list(opponents)
+    for name in names:
+        if name not in OPPONENT_NAMES:
+            raise ValueError(f"unknown opponent {name!r}; known: {', '.join(OPPONENT_NAMES)}")
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=games * len(names), desc="evaluating", unit="game", leave=False)
+    results = []
+    try:
+        for k, name in enumerate(names):
+            if bar is not None:
+                bar.set_postfix_str(name)
+            agent.reseed(seed + 7919 * (k + 1))
+            opp = make(name, seed=seed + 104729 * (k + 1))
+            results.append(play_match(agent, opp, games, seed, name, None if bar is None else bar.update))
+    finally:
+        if bar is not None:
+            bar.close()
+    return results
+
+
+def format_table(results: Iterable[MatchResult], title: str | None = None) -> str:
+    rows = list(results)
+    lines = [title] if title else []
+    head = f"{'opponent':<18}{'games':>6}{'W':>6}{'L':>6}{'D':>5}{'win rate':>10}{'95% CI':>17}"
+    head += f"{'(W+D/2)/N':>11}{'margin':>8}"
+    lines += [head, "-" * len(head)]
+    for r in rows:
+        lo, hi = r.ci95
+        lines.append(
+            f"{r.opponent:<18}{r.games:>6}{r.wins:>6}{r.losses:>6}{r.draws:>5}{r.win_rate:>10.3f}"
+            f"{f'[{lo:.3f}, {hi:.3f}]':>17}{r.score_rate:>11.3f}{r.mean_margin:>+8.2f}"
+        )
+    if rows:
+        n = sum(r.games for r in rows)
+        w = sum(r.wins for r in rows)
+        d = sum(r.draws for r in rows)
+        lo, hi = wilson_interval(w, n)
+        lines.append("-" * len(head))
+        lines.append(
+            f"{'all':<18}{n:>6}{w:>6}{sum(r.losses for r in rows):>6}{d:>5}{w / n:>10.3f}"
+            f"{f'[{lo:.3f}, {hi:.3f}]':>17}{(w + d / 2) / n:>11.3f}"
+            f"{sum(r.margin_sum for r in rows) / n:>+8.2f}"
+        )
+    return "\n".join(lines)
+
+
+def write_json(path: str, results: Iterable[MatchResult], meta: dict[str, object] | None = None) -> None:
+    """Writes the results atomically (temp file + rename)."""
+    payload = {"meta": meta or {}, "results": [r.to_dict() for r in results]}
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(payload, f, indent=2)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
