@@ -1,0 +1,100 @@
+"""The ``beasty`` command: ``beasty train`` and ``beasty eval``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+from beasty.agents import OPPONENT_NAMES, Agent, make
+
+
+def _load_agent(spec: str, seed: int) -> Agent:
+    """A registry name, or a path to a training checkpoint (greedy policy)."""
+    if spec in OPPONENT_NAMES:
+        return make(spec, seed=seed)
+    if not spec.endswith(".pt"):
+        raise SystemExit(f"beasty: unknown agent {spec!r}: use one of {', '.join(OPPONENT_NAMES)} or a .pt checkpoint")
+    try:
+        from beasty.train.agent import NeuralAgent
+        from beasty.train.checkpoint import CheckpointError, load_checkpoint
+        from beasty.train.config import config_from_dict
+        from beasty.train.network import PolicyValueNet
+    except ImportError as e:  # pragma: no cover - depends on the extra
+        raise SystemExit(f"beasty: loading a checkpoint needs the train extra (torch): {e}") from e
+    try:
+        data = load_checkpoint(spec)
+        cfg = config_from_dict(yaml.safe_load(data["config"]))
+        net = PolicyValueNet(cfg.network)
+        net.load_state_dict(data["model"])
+    except (CheckpointError, RuntimeError, ValueError) as e:
+        raise SystemExit(f"beasty: cannot load {spec}: {e}") from e
+    return NeuralAgent(net, greedy=True, name=f"ppo@{int(data['iteration'])}")
+
+
+def _parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise SystemExit(f"beasty: --set expects key=value, got {pair!r}")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from beasty.evaluate import evaluate, format_table, write_json
+
+    opponents = list(OPPONENT_NAMES) if args.opponents == "all" else args.opponents.split(",")
+    agent = _load_agent(args.agent, args.seed)
+    try:
+        results = evaluate(agent, opponents, args.games, args.seed, progress=not args.no_progress)
+    except ValueError as e:
+        raise SystemExit(f"beasty: {e}") from e
+    print(format_table(results, f"{agent.name} vs reference opponents ({args.games} games each, mirrored deals)"))
+    if args.json:
+        write_json(args.json, results, {"agent": args.agent, "games": args.games, "seed": args.seed})
+        print(f"wrote {args.json}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    try:
+        from beasty.train.checkpoint import CheckpointError
+        from beasty.train.config import ConfigError, load_config
+        from beasty.train.trainer import Trainer
+    except ImportError as e:  # pragma: no cover - depends on the extra
+        raise SystemExit(f"beasty: training needs the train extra (pip install 'beasty[train]'): {e}") from e
+    try:
+        cfg = load_config(args.config, _parse_overrides(args.set))
+        Trainer(cfg).train()
+    except (ConfigError, CheckpointError) as e:
+        raise SystemExit(f"beasty: {e}") from e
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="beasty", description="Beasty Bar engine, opponents and PPO training")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ev = sub.add_parser("eval", help="evaluate an agent against the reference opponents")
+    ev.add_argument("--agent", required=True, help="opponent name or checkpoint .pt")
+    ev.add_argument("--opponents", default="all", help="'all' or a comma-separated list")
+    ev.add_argument("--games", type=int, default=1000, help="games per opponent (even)")
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--json", help="write the results to this JSON file")
+    ev.add_argument("--no-progress", action="store_true")
+    ev.set_defaults(func=cmd_eval)
+    tr = sub.add_parser("train", help="train a PPO agent from a YAML config")
+    tr.add_argument("--config", required=True)
+    tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
+    tr.set_defaults(func=cmd_train)
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""Training configuration: dataclasses loaded from YAML with strict checks.
+
+Unknown keys, wrong types and out-of-range values raise ``ConfigError``
+naming the offending key, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from beasty.agents import OPPONENT_NAMES
+
+DECAY_TYPES = ("linear", "cosine", "exponential", "constant")
+POOL_SPECIAL = ("self", "checkpoint")
+
+
+class ConfigError(ValueError):
+    """A configuration file or value is invalid."""
+
+
+@dataclass
+class NetworkConfig:
+    hidden_dim: int = 64
+    """Width of the card encoder, fusion trunk and heads."""
+    num_heads: int = 4
+    """Attention heads of the queue transformer (must divide hidden_dim)."""
+    num_layers: int = 1
+    """Transformer layers over the queue (0 = MLP only)."""
+    dropout: float = 0.0
+    """Dropout in the transformer and trunk (off during rollouts)."""
+    species_embedding_dim: int = 16
+    """Size of the learned species embedding."""
+
+
+@dataclass
+class PPOConfig:
+    learning_rate: float = 3e-4
+    min_learning_rate: float = 1e-5
+    """Linear decay target at the last iteration."""
+    warmup_iterations: int = 0
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    clip_epsilon: float = 0.2
+    value_clip: float = 0.2
+    """Clip range of the value around the rollout value (<= 0 disables)."""
+    value_coef: float = 0.5
+    epochs: int = 4
+    minibatch_size: int = 1024
+    max_grad_norm: float = 0.5
+    target_kl: float | None = None
+    """Stop the epoch loop once the approximate KL exceeds this."""
+    normalize_advantages: bool = True
+
+
+@dataclass
+class ScheduleConfig:
+    start: float = 1.0
+    end: float = 1.0
+    decay: str = "linear"
+
+
+@dataclass
+class OpponentConfig:
+    weights: dict[str, float] = field(
+        default_factory=lambda: {"self": 0.4, "checkpoint": 0.1, **{n: 0.05 for n in OPPONENT_NAMES}}
+    )
+    """Initial sampling weight per opponent: "self", "checkpoint" or an opponent name."""
+    adaptive: bool = True
+    """Recompute weights after each evaluation: max(1 - win_rate, min_weight)."""
+    min_weight: float = 0.05
+    pool_checkpoint_frequency: int = 10
+    """Snapshot the learner into the checkpoint pool every N iterations."""
+    max_checkpoints: int = 10
+
+
+@dataclass
+class GenerationConfig:
+    games_per_iteration: int = 256
+    games_per_chunk: int = 64
+    """Games per opponent draw; each chunk is one GameBatch vs one opponent type."""
+    async_game_generation: bool = False
+    """Generate the chunks in worker processes (spawn start method)."""
+    async_num_workers: int = 2
+
+
+@dataclass
+class EvalConfig:
+    frequency: int = 10
+    """Evaluate every N iterations (and after the last)."""
+    games: int = 200
+    """Games per opponent (even: each deal from both seats)."""
+    opponents: list[str] = field(default_factory=lambda: list(OPPONENT_NAMES))
+    final_games: int = 0
+    """Games per opponent for the final table (0 = same as games)."""
+
+
+@dataclass
+class TrainConfig:
+    run_name: str = "beasty"
+    out_dir: str = "runs"
+    seed: int = 0
+    total_iterations: int = 50
+    checkpoint_frequency: int = 10
+    resume_from: str | None = None
+    """Checkpoint to continue from (its iteration, model, optimiser, pool, RNG)."""
+    start_iteration: int | None = None
+    """If set, the checkpoint in resume_from must be at this iteration."""
+    num_threads: int = 0
+    """torch intra-op threads in the main process (0 = torch default)."""
+    progress: bool = True
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    ppo: PPOConfig = field(default_factory=PPOConfig)
+    entropy: ScheduleConfig = field(default_factory=lambda: ScheduleConfig(0.04, 0.01, "linear"))
+    temperature: ScheduleConfig = field(default_factory=lambda: ScheduleConfig(1.0, 0.5, "linear"))
+    opponents: OpponentConfig = field(default_factory=OpponentConfig)
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.out_dir) / self.run_name
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def validate(self) -> TrainConfig:
+        def need(ok: bool, msg: str) -> None:
+            if not ok:
+                raise ConfigError(msg)
+
+        n, p = self.network, self.ppo
+        need(self.total_iterations >= 1, "total_iterations must be >= 1")
+        need(self.checkpoint_frequency >= 1, "checkpoint_frequency must be >= 1")
+        need(self.num_threads >= 0, "num_threads must be >= 0")
+        need(n.hidden_dim >= 2 and n.species_embedding_dim >= 1, "network sizes must be positive")
+        need(n.num_heads >= 1 and n.hidden_dim % n.num_heads == 0, "num_heads must divide hidden_dim")
+        need(n.num_layers >= 0, "network.num_layers must be >= 0")
+        need(0.0 <= n.dropout < 1.0, "network.dropout must be in [0, 1)")
+        need(p.learning_rate > 0 and p.min_learning_rate >= 0, "learning rates must be positive")
+        need(0 < p.gamma <= 1 and 0 <= p.gae_lambda <= 1, "gamma in (0, 1], gae_lambda in [0, 1]")
+        need(p.clip_epsilon > 0 and p.epochs >= 1 and p.minibatch_size >= 1, "bad PPO sizes")
+        need(p.max_grad_norm > 0, "ppo.max_grad_norm must be > 0")
+        need(p.target_kl is None or p.target_kl > 0, "ppo.target_kl must be > 0 or null")
+        for name, s in (("entropy", self.entropy), ("temperature", self.temperature)):
+            need(s.decay in DECAY_TYPES, f"{name}.decay must be one of {DECAY_TYPES}")
+            need(s.start >= 0 and s.end >= 0, f"{name} start/end must be >= 0")
+            if s.decay == "exponential":
+                need(s.start > 0 and s.end > 0, f"{name}: exponential decay needs start, end > 0")
+        need(self.temperature.start > 0 and self.temperature.end > 0, "temperature must be > 0")
+        o = self.opponents
+        need(0 < o.min_weight <= 1, "opponents.min_weight must be in (0, 1]")
+        need(bool(o.weights), "opponents.weights must not be empty")
+        for k, w in o.weights.items():
+            need(k in POOL_SPECIAL or k in OPPONENT_NAMES, f"opponents.weights: unknown opponent {k!r}")
+            need(w >= 0, f"opponents.weights.{k} must be >= 0")
+        need(sum(o.weights.values()) > 0, "opponents.weights must not all be 0")
+        need(o.pool_checkpoint_frequency >= 1 and o.max_checkpoints >= 1, "bad checkpoint pool sizes")
+        g = self.generation
+        need(g.games_per_iteration >= 2 and g.games_per_chunk >= 2, "generation sizes must be >= 2")
+        need(g.games_per_chunk % 2 == 0, "generation.games_per_chunk must be even (mirrored deals)")
+        need(g.async_num_workers >= 1, "generation.async_num_workers must be >= 1")
+        e = self.eval
+        need(e.frequency >= 1, "eval.frequency must be >= 1")
+        need(e.games >= 2 and e.games % 2 == 0, "eval.games must be even and >= 2")
+        need(e.final_games >= 0 and e.final_games % 2 == 0, "eval.final_games must be even")
+        for name in e.opponents:
+            need(name in OPPONENT_NAMES, f"eval.opponents: unknown opponent {name!r}")
+        need(self.start_iteration is None or self.resume_from is not None, "start_iteration needs resume_from")
+        return self
+
+
+def _convert(tp: Any, value: Any, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value, key)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key} must be a mapping, got {type(value).__name__}")
+        return _build(tp, value, key + ".")
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key} must be a mapping")
+        _, vt = typing.get_args(tp)
+        return {str(k): _convert(vt, v, f"{key}.{k}") for k, v in value.items()}
+    if origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"{key} must be a list")
+        (it,) = typing.get_args(tp)
+        return [_convert(it, v, f"{key}[{i}]") for i, v in enumerate(value)]
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key} must be true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key} must be an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key} must be a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} must be a string, got {value!r}")
+        return value
+    raise ConfigError(f"{key}: unsupported type {tp}")  # pragma: no cover
+
+
+def _build(cls: Any, data: dict[str, Any], prefix: str = "") -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ConfigError(f"unknown config key(s): {', '.join(prefix + k for k in unknown)}")
+    kwargs = {k: _convert(hints[k], v, prefix + k) for k, v in data.items()}
+    return cls(**kwargs)
+
+
+def config_from_dict(data: dict[str, Any]) -> TrainConfig:
+    if not isinstance(data, dict):
+        raise ConfigError("the config must be a YAML mapping at the top level")
+    cfg: TrainConfig = _build(TrainConfig, data)
+    return cfg.validate()
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """Reads a YAML config; ``overrides`` maps dotted keys to values."""
+    try:
+        text = Path(path).read_text()
+    except OSError as e:
+        raise ConfigError(f"cannot read config {path}: {e}") from e
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path} is not valid YAML: {e}") from e
+    data = {} if data is None else data
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the config must be a YAML mapping at the top level")
+    for dotted, value in (overrides or {}).items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"override {dotted}: {part} is not a mapping")
+        node[leaf] = value
+    return config_from_dict(data)

@@ -1,0 +1,84 @@
+"""Policy/value network over the engine's observation, illegal actions masked.
+
+The five queue slots are tokens (species embedding + owner + slot one-hot)
+encoded by a small transformer (order matters in the queue, so the slots are
+kept apart and flattened); the set-valued segments (hand, piles, bar, THAT'S
+IT) and the scalars go through a linear layer; a residual MLP trunk feeds a
+policy head (33 logits) and a value head (tanh, the outcome in [-1, 1]).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from beasty._ext import NUM_ACTIONS, OBS_DIM, QUEUE_MAX
+from beasty.train.config import NetworkConfig
+
+SLOT = 14  # species one-hot (12) + mine + opponent's
+QUEUE_DIM = QUEUE_MAX * SLOT
+MASKED_LOGIT = -1e9
+
+
+class PolicyValueNet(nn.Module):
+    def __init__(self, cfg: NetworkConfig) -> None:
+        super().__init__()
+        h, e = cfg.hidden_dim, cfg.species_embedding_dim
+        self.cfg = cfg
+        self.species = nn.Embedding(13, e, padding_idx=0)
+        self.card = nn.Sequential(nn.Linear(e + 2 + QUEUE_MAX, h), nn.GELU(), nn.LayerNorm(h))
+        self.encoder: nn.TransformerEncoder | None = None
+        if cfg.num_layers > 0:
+            layer = nn.TransformerEncoderLayer(
+                h, cfg.num_heads, 2 * h, cfg.dropout, activation="gelu", batch_first=True, norm_first=True
+            )
+            self.encoder = nn.TransformerEncoder(layer, cfg.num_layers, enable_nested_tensor=False)
+        self.rest = nn.Sequential(nn.Linear(OBS_DIM - QUEUE_DIM, h), nn.GELU(), nn.LayerNorm(h))
+        self.trunk_in = nn.Linear(QUEUE_MAX * h + h, h)
+        self.trunk = nn.Sequential(
+            nn.GELU(), nn.LayerNorm(h), nn.Dropout(cfg.dropout), nn.Linear(h, h), nn.GELU(), nn.Linear(h, h)
+        )
+        self.policy = nn.Linear(h, NUM_ACTIONS)
+        self.value = nn.Linear(h, 1)
+        self.register_buffer("positions", torch.eye(QUEUE_MAX), persistent=False)
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.orthogonal_(m.weight, 2**0.5)
+                nn.init.zeros_(m.bias)
+        nn.init.orthogonal_(self.policy.weight, 0.01)
+        nn.init.orthogonal_(self.value.weight, 1.0)
+        nn.init.normal_(self.species.weight, std=0.02)
+        with torch.no_grad():
+            self.species.weight[0].zero_()
+
+    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Raw logits ``[B, 33]`` and values ``[B]``."""
+        if obs.dim() != 2 or obs.shape[1] != OBS_DIM:
+            raise ValueError(f"obs must have shape [B, {OBS_DIM}], got {tuple(obs.shape)}")
+        b = obs.shape[0]
+        q = obs[:, :QUEUE_DIM].reshape(b, QUEUE_MAX, SLOT)
+        onehot = q[..., :12]
+        present = onehot.sum(-1) > 0
+        species = (onehot.argmax(-1) + 1) * present
+        tokens = torch.cat(
+            [self.species(species), q[..., 12:], self.positions.expand(b, -1, -1)], dim=-1
+        )
+        x = self.card(tokens)
+        if self.encoder is not None:
+            pad = ~present
+            pad[:, 0] = False  # an all-padding row would give NaN attention
+            x = self.encoder(x, src_key_padding_mask=pad)
+        x = x * present.unsqueeze(-1)
+        z = torch.cat([x.reshape(b, -1), self.rest(obs[:, QUEUE_DIM:])], dim=-1)
+        z = self.trunk_in(z)
+        z = z + self.trunk(z)
+        return self.policy(z), torch.tanh(self.value(z)).squeeze(-1)
+
+
+def masked_logits(logits: torch.Tensor, mask: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """Logits / temperature with illegal actions set to a large negative value."""
+    return torch.where(mask.bool(), logits / temperature, torch.full_like(logits, MASKED_LOGIT))
+
+
+def count_parameters(net: nn.Module) -> int:
+    return sum(p.numel() for p in net.parameters())

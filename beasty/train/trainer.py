@@ -1,0 +1,240 @@
+"""The training loop: generate games, PPO update, snapshot, evaluate,
+checkpoint, log (TensorBoard + CSV + progress bar)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+
+from beasty.evaluate import MatchResult, evaluate, format_table, write_json
+from beasty.train.agent import NeuralAgent
+from beasty.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from beasty.train.config import ConfigError, TrainConfig
+from beasty.train.network import PolicyValueNet, count_parameters
+from beasty.train.pool import AdaptiveOpponentPool
+from beasty.train.ppo import ppo_update
+from beasty.train.rollout import GameGenerator, GroupSpec, StateDict, state_dict_to_numpy
+from beasty.train.schedules import get_entropy_coef, get_learning_rate, get_temperature
+
+EVAL_SEED = 1_000_000_000
+FINAL_EVAL_SEED = 2_000_000_000
+
+
+class MetricsLogger:
+    """Long-format CSV (iteration, key, value) plus TensorBoard if available."""
+
+    def __init__(self, run_dir: Path, resume_iteration: int | None) -> None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self.path = run_dir / "metrics.csv"
+        kept: list[list[str]] = []
+        if resume_iteration is not None and self.path.exists():
+            # Rows of iterations that will be run again are dropped.
+            with self.path.open() as f:
+                kept = [r for r in list(csv.reader(f))[1:] if r and int(r[0]) <= resume_iteration]
+        with self.path.open("w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["iteration", "key", "value"])
+            w.writerows(kept)
+        self.writer: Any = None
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(run_dir / "tb"), purge_step=resume_iteration)
+        except ImportError:  # pragma: no cover - tensorboard is in the train extra
+            warnings.warn("tensorboard is not installed: logging to CSV only", stacklevel=2)
+
+    def log(self, iteration: int, metrics: dict[str, float]) -> None:
+        with self.path.open("a", newline="") as f:
+            csv.writer(f).writerows([iteration, k, repr(float(v))] for k, v in sorted(metrics.items()))
+        if self.writer is not None:
+            for k, v in metrics.items():
+                self.writer.add_scalar(k, float(v), iteration)
+            self.writer.flush()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, echo: Callable[[str], None] = print) -> None:
+        self.cfg = cfg.validate()
+        self.echo = echo
+        if cfg.num_threads:
+            torch.set_num_threads(cfg.num_threads)
+        torch.manual_seed(cfg.seed)
+        self.net = PolicyValueNet(cfg.network)
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=cfg.ppo.learning_rate, eps=1e-5)
+        o = cfg.opponents
+        self.pool = AdaptiveOpponentPool(o.weights, o.min_weight, o.adaptive)
+        self.np_rng = np.random.default_rng(cfg.seed)
+        self.torch_gen = torch.Generator().manual_seed(cfg.seed)
+        self.snapshots: dict[int, StateDict] = {}
+        self.iteration = 0
+        self.last_eval: list[MatchResult] = []
+        self.resumed_from: int | None = None
+        if cfg.resume_from:
+            self.load(cfg.resume_from)
+            if cfg.start_iteration is not None and self.iteration != cfg.start_iteration:
+                raise ConfigError(
+                    f"{cfg.resume_from} is at iteration {self.iteration}, config expects {cfg.start_iteration}"
+                )
+            self.resumed_from = self.iteration
+
+    # ---------------------------------------------------------- checkpoints
+    def state_payload(self) -> dict[str, Any]:
+        return {
+            "iteration": self.iteration,
+            "config": yaml.safe_dump(self.cfg.to_dict()),
+            "model": self.net.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "pool": self.pool.state_dict(),
+            "snapshots": {str(k): {n: torch.from_numpy(v) for n, v in sd.items()} for k, sd in self.snapshots.items()},
+            "rng": {
+                "numpy": json.dumps(self.np_rng.bit_generator.state),
+                "torch_generator": self.torch_gen.get_state(),
+                "torch_global": torch.get_rng_state(),
+            },
+            "last_eval": json.dumps([r.to_dict() for r in self.last_eval]),
+        }
+
+    def save(self, path: str | Path) -> Path:
+        return save_checkpoint(path, self.state_payload())
+
+    def load(self, path: str | Path) -> None:
+        data = load_checkpoint(path)
+        try:
+            self.net.load_state_dict(data["model"])
+            self.optimizer.load_state_dict(data["optimizer"])
+            self.pool.load_state_dict(data["pool"])
+            self.snapshots = {int(k): {n: t.numpy().copy() for n, t in sd.items()} for k, sd in data["snapshots"].items()}
+            rng = data["rng"]
+            self.np_rng.bit_generator.state = json.loads(rng["numpy"])
+            self.torch_gen.set_state(rng["torch_generator"])
+            torch.set_rng_state(rng["torch_global"])
+            self.iteration = int(data["iteration"])
+        except (RuntimeError, KeyError, ValueError, TypeError) as e:
+            raise CheckpointError(f"checkpoint {path} does not fit this configuration: {e}") from e
+
+    # ------------------------------------------------------------ iteration
+    def plan_groups(self) -> list[GroupSpec]:
+        g = self.cfg.generation
+        n_chunks = max(1, g.games_per_iteration // g.games_per_chunk)
+        counts = self.pool.sample(n_chunks, self.np_rng, has_checkpoints=bool(self.snapshots))
+        specs = []
+        for name in sorted(counts):
+            games = counts[name] * g.games_per_chunk
+            seed = int(self.np_rng.integers(0, 2**62))
+            if name == "checkpoint":
+                keys = sorted(self.snapshots)
+                name = f"checkpoint:{keys[int(self.np_rng.integers(len(keys)))]}"
+            specs.append(GroupSpec(name, games, seed))
+        return specs
+
+    def run_iteration(self, generator: GameGenerator) -> dict[str, float]:
+        cfg, it = self.cfg, self.iteration
+        total = cfg.total_iterations
+        temperature = get_temperature(it, total, cfg.temperature.start, cfg.temperature.end, cfg.temperature.decay)
+        ent_coef = get_entropy_coef(it, total, cfg.entropy.start, cfg.entropy.end, cfg.entropy.decay)
+        lr = get_learning_rate(it, total, cfg.ppo.learning_rate, cfg.ppo.min_learning_rate, cfg.ppo.warmup_iterations)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        t0 = time.perf_counter()
+        specs = self.plan_groups()
+        data = generator.generate(self.net, specs, self.snapshots, temperature, cfg.ppo.gamma, cfg.ppo.gae_lambda)
+        t1 = time.perf_counter()
+        stats = ppo_update(self.net, self.optimizer, data, cfg.ppo, ent_coef, temperature, self.torch_gen)
+        t2 = time.perf_counter()
+        self.iteration = it + 1
+        if self.iteration % cfg.opponents.pool_checkpoint_frequency == 0:
+            self.snapshots[self.iteration] = state_dict_to_numpy(self.net)
+            while len(self.snapshots) > cfg.opponents.max_checkpoints:
+                del self.snapshots[min(self.snapshots)]
+        m: dict[str, float] = {f"train/{k}": float(v) for k, v in vars(stats).items()}
+        m.update({
+            "train/entropy_coef": ent_coef, "train/temperature": temperature, "train/learning_rate": lr,
+            "rollout/decisions": len(data), "rollout/games": data.games,
+            "rollout/decisions_per_second": len(data) / max(t1 - t0, 1e-9),
+            "time/generation_seconds": t1 - t0, "time/update_seconds": t2 - t1,
+            "time/decisions_per_second": len(data) / max(t2 - t0, 1e-9),
+            "pool/checkpoints": len(self.snapshots),
+        })  # fmt: skip
+        for name, (w, lo, d) in data.results.items():
+            m[f"rollout/win_rate/{name.split(':')[0]}"] = w / max(w + lo + d, 1)
+        for name, p in self.pool.probabilities(bool(self.snapshots)).items():
+            m[f"pool/weight/{name}"] = p
+        return m
+
+    def run_eval(self, games: int, seed: int) -> list[MatchResult]:
+        agent = NeuralAgent(self.net, greedy=True)
+        results = evaluate(agent, self.cfg.eval.opponents, games, seed, progress=False)
+        self.last_eval = results
+        self.pool.update({r.opponent: r.win_rate for r in results})
+        return results
+
+    def train(self) -> list[MatchResult]:
+        cfg = self.cfg
+        run_dir = cfg.run_dir
+        (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
+        logger = MetricsLogger(run_dir, self.resumed_from)
+        self.echo(
+            f"beasty train: run {run_dir}, iterations {self.iteration}->{cfg.total_iterations}, "
+            f"{count_parameters(self.net):,} parameters, {cfg.generation.games_per_iteration} games/iteration"
+        )
+        bar: Any = None
+        if cfg.progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=cfg.total_iterations, initial=self.iteration, desc="training", unit="it")
+        workers = cfg.generation.async_num_workers if cfg.generation.async_game_generation else 0
+        decisions, t_start = 0, time.perf_counter()
+        try:
+            with GameGenerator(workers) as generator:
+                while self.iteration < cfg.total_iterations:
+                    m = self.run_iteration(generator)
+                    it = self.iteration
+                    decisions += int(m["rollout/decisions"])
+                    last = it == cfg.total_iterations
+                    if it % cfg.eval.frequency == 0 or last:
+                        games = (cfg.eval.final_games or cfg.eval.games) if last else cfg.eval.games
+                        seed = FINAL_EVAL_SEED if last else EVAL_SEED + it * games
+                        for r in self.run_eval(games, seed):
+                            m[f"eval/win_rate/{r.opponent}"] = r.win_rate
+                            m[f"eval/margin/{r.opponent}"] = r.mean_margin
+                        m["eval/win_rate/all"] = sum(r.wins for r in self.last_eval) / sum(
+                            r.games for r in self.last_eval
+                        )
+                    m["time/loop_decisions_per_second"] = decisions / (time.perf_counter() - t_start)
+                    logger.log(it, m)
+                    if it % cfg.checkpoint_frequency == 0 or last:
+                        self.save(run_dir / "checkpoints" / f"iter_{it:04d}.pt")
+                        self.save(run_dir / "checkpoints" / "latest.pt")
+                    if bar is not None:
+                        bar.update(1)
+                        post = {"kl": f"{m['train/approx_kl']:.4f}", "ent": f"{m['train/entropy']:.2f}"}
+                        if "eval/win_rate/all" in m:
+                            post["eval"] = f"{m['eval/win_rate/all']:.3f}"
+                        bar.set_postfix(post)
+        finally:
+            if bar is not None:
+                bar.close()
+            logger.close()
+        elapsed = time.perf_counter() - t_start
+        if self.last_eval:
+            write_json(str(run_dir / "eval_final.json"), self.last_eval,
+                       {"iteration": self.iteration, "run": str(run_dir)})  # fmt: skip
+            self.echo(format_table(self.last_eval, f"evaluation at iteration {self.iteration} (greedy, mirrored deals)"))
+        if decisions:
+            self.echo(f"training throughput: {decisions:,} learner decisions in {elapsed:.1f} s "
+                      f"= {decisions / elapsed:,.0f} decisions/s (whole loop)")  # fmt: skip
+        return self.last_eval
