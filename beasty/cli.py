@@ -17,7 +17,9 @@ def _load_agent(spec: str, seed: int) -> Agent:
     if spec in OPPONENT_NAMES:
         return make(spec, seed=seed)
     if not spec.endswith(".pt"):
-        raise SystemExit(f"beasty: unknown agent {spec!r}: use one of {', '.join(OPPONENT_NAMES)} or a .pt checkpoint")
+        raise SystemExit(
+            f"beasty: unknown agent {spec!r}: use one of {', '.join(OPPONENT_NAMES)} or a .pt checkpoint"
+        )
     try:
         from beasty.train.agent import NeuralAgent
         from beasty.train.checkpoint import CheckpointError, load_checkpoint
@@ -54,7 +56,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         results = evaluate(agent, opponents, args.games, args.seed, progress=not args.no_progress)
     except ValueError as e:
         raise SystemExit(f"beasty: {e}") from e
-    print(format_table(results, f"{agent.name} vs reference opponents ({args.games} games each, mirrored deals)"))
+    print(
+        format_table(
+            results, f"{agent.name} vs reference opponents ({args.games} games each, mirrored deals)"
+        )
+    )
     if args.json:
         write_json(args.json, results, {"agent": args.agent, "games": args.games, "seed": args.seed})
         print(f"wrote {args.json}")
@@ -77,7 +83,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="beasty", description="Beasty Bar engine, opponents and PPO training")
+    parser = argparse.ArgumentParser(
+        prog="beasty", description="Beasty Bar engine, opponents and PPO training"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     ev = sub.add_parser("eval", help="evaluate an agent against the reference opponents")
     ev.add_argument("--agent", required=True, help="opponent name or checkpoint .pt")

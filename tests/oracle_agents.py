@@ -15,10 +15,19 @@ MATERIAL = {
     "hand_weight": 0.1,
 }
 OUTCOME = {
-    "my_bar": 3.0, "opp_bar": -2.0, "my_ti": -2.5, "opp_ti": 2.0, "queue_position": 1.5,
-    "front_bonus": 2.0, "threat_removal": 1.5, "parrot_bonus": 0.4, "monkey_combo": 15.0,
-    "skunk_mult": 0.5, "early_recurring": 0.5, "late_removal": 0.3,
-}  # fmt: skip
+    "my_bar": 3.0,
+    "opp_bar": -2.0,
+    "my_ti": -2.5,
+    "opp_ti": 2.0,
+    "queue_position": 1.5,
+    "front_bonus": 2.0,
+    "threat_removal": 1.5,
+    "parrot_bonus": 0.4,
+    "monkey_combo": 15.0,
+    "skunk_mult": 0.5,
+    "early_recurring": 0.5,
+    "late_removal": 0.3,
+}
 
 
 def pts(c: Card) -> int:

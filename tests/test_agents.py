@@ -39,9 +39,17 @@ def random_position(seed: int, plies: int) -> GameBatch:
 
 def test_registry():
     assert OPPONENT_NAMES == (
-        "random", "heuristic", "aggressive", "defensive", "queue", "skunk", "noisy", "online",
-        "outcome_heuristic", "distilled_outcome",
-    )  # fmt: skip
+        "random",
+        "heuristic",
+        "aggressive",
+        "defensive",
+        "queue",
+        "skunk",
+        "noisy",
+        "online",
+        "outcome_heuristic",
+        "distilled_outcome",
+    )
     for name in OPPONENT_NAMES:
         assert make(name, seed=3).name == name
     with pytest.raises(ValueError, match="unknown agent"):

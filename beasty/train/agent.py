@@ -18,9 +18,13 @@ class NeuralAgent(Agent):
     ``temperature``."""
 
     def __init__(
-        self, net: PolicyValueNet, greedy: bool = True, temperature: float = 1.0, seed: int = 0,
+        self,
+        net: PolicyValueNet,
+        greedy: bool = True,
+        temperature: float = 1.0,
+        seed: int = 0,
         name: str = "ppo",
-    ) -> None:  # fmt: skip
+    ) -> None:
         if temperature <= 0:
             raise ValueError("temperature must be > 0")
         self.net = net

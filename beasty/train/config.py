@@ -172,7 +172,9 @@ class TrainConfig:
         need(e.final_games >= 0 and e.final_games % 2 == 0, "eval.final_games must be even")
         for name in e.opponents:
             need(name in OPPONENT_NAMES, f"eval.opponents: unknown opponent {name!r}")
-        need(self.start_iteration is None or self.resume_from is not None, "start_iteration needs resume_from")
+        need(
+            self.start_iteration is None or self.resume_from is not None, "start_iteration needs resume_from"
+        )
         return self
 
 

@@ -40,6 +40,7 @@ class PolicyValueNet(nn.Module):
         )
         self.policy = nn.Linear(h, NUM_ACTIONS)
         self.value = nn.Linear(h, 1)
+        self.positions: torch.Tensor
         self.register_buffer("positions", torch.eye(QUEUE_MAX), persistent=False)
         for m in self.modules():
             if isinstance(m, nn.Linear):
@@ -60,9 +61,7 @@ class PolicyValueNet(nn.Module):
         onehot = q[..., :12]
         present = onehot.sum(-1) > 0
         species = (onehot.argmax(-1) + 1) * present
-        tokens = torch.cat(
-            [self.species(species), q[..., 12:], self.positions.expand(b, -1, -1)], dim=-1
-        )
+        tokens = torch.cat([self.species(species), q[..., 12:], self.positions.expand(b, -1, -1)], dim=-1)
         x = self.card(tokens)
         if self.encoder is not None:
             pad = ~present

@@ -55,8 +55,12 @@ class AdaptiveOpponentPool:
         return Counter(names[i] for i in picks)
 
     def state_dict(self) -> dict[str, object]:
-        return {"raw": dict(self.raw), "win_rates": dict(self.win_rates), "min_weight": self.min_weight,
-                "adaptive": self.adaptive}  # fmt: skip
+        return {
+            "raw": dict(self.raw),
+            "win_rates": dict(self.win_rates),
+            "min_weight": self.min_weight,
+            "adaptive": self.adaptive,
+        }
 
     def load_state_dict(self, state: Mapping[str, object]) -> None:
         raw, rates = state["raw"], state["win_rates"]

@@ -48,6 +48,39 @@ def evaluate_actions(
     return logp, entropy, values
 
 
+def compute_losses(
+    net: PolicyValueNet,
+    obs: torch.Tensor,
+    mask: torch.Tensor,
+    actions: torch.Tensor,
+    old_logp: torch.Tensor,
+    old_values: torch.Tensor,
+    advantages: torch.Tensor,
+    returns: torch.Tensor,
+    cfg: PPOConfig,
+    entropy_coef: float,
+    temperature: float,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """PPO loss on one minibatch: ``(loss, policy_loss, value_loss, entropy,
+    ratio, log_ratio)``.  The ratio compares log-probabilities at the same
+    temperature the actions were sampled with."""
+    logp, entropy, values = evaluate_actions(net, obs, mask, actions, temperature)
+    log_ratio = logp - old_logp
+    ratio = log_ratio.exp()
+    adv = advantages
+    if cfg.normalize_advantages and len(adv) > 1:
+        adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+    pg_loss = torch.max(-adv * ratio, -adv * ratio.clamp(1 - cfg.clip_epsilon, 1 + cfg.clip_epsilon)).mean()
+    if cfg.value_clip > 0:
+        clipped = old_values + (values - old_values).clamp(-cfg.value_clip, cfg.value_clip)
+        v_loss = 0.5 * torch.max((values - returns) ** 2, (clipped - returns) ** 2).mean()
+    else:
+        v_loss = 0.5 * ((values - returns) ** 2).mean()
+    ent = entropy.mean()
+    loss = pg_loss + cfg.value_coef * v_loss - entropy_coef * ent
+    return loss, pg_loss, v_loss, ent, ratio, log_ratio
+
+
 def ppo_update(
     net: PolicyValueNet,
     optimizer: torch.optim.Optimizer,
@@ -76,31 +109,37 @@ def ppo_update(
         perm = torch.randperm(n, generator=generator)
         for start in range(0, n, cfg.minibatch_size):
             mb = perm[start : start + cfg.minibatch_size]
-            logp, entropy, values = evaluate_actions(net, obs[mb], mask[mb], actions[mb], temperature)
-            log_ratio = logp - old_logp[mb]
-            ratio = log_ratio.exp()
-            adv = advantages[mb]
-            if cfg.normalize_advantages and len(mb) > 1:
-                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
-            pg_loss = torch.max(-adv * ratio, -adv * ratio.clamp(1 - cfg.clip_epsilon, 1 + cfg.clip_epsilon)).mean()
-            if cfg.value_clip > 0:
-                clipped = old_values[mb] + (values - old_values[mb]).clamp(-cfg.value_clip, cfg.value_clip)
-                v_loss = 0.5 * torch.max((values - returns[mb]) ** 2, (clipped - returns[mb]) ** 2).mean()
-            else:
-                v_loss = 0.5 * ((values - returns[mb]) ** 2).mean()
-            ent = entropy.mean()
-            loss = pg_loss + cfg.value_coef * v_loss - entropy_coef * ent
+            loss, pg_loss, v_loss, ent, ratio, log_ratio = compute_losses(
+                net,
+                obs[mb],
+                mask[mb],
+                actions[mb],
+                old_logp[mb],
+                old_values[mb],
+                advantages[mb],
+                returns[mb],
+                cfg,
+                entropy_coef,
+                temperature,
+            )
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             pre = float(nn.utils.clip_grad_norm_(params, cfg.max_grad_norm))
             post = grad_norm(params)
             optimizer.step()
             with torch.no_grad():
                 approx_kl = float(((ratio - 1) - log_ratio).mean())
                 clipfrac = float(((ratio - 1).abs() > cfg.clip_epsilon).float().mean())
-            for k, v in (("loss", loss.item()), ("policy_loss", pg_loss.item()), ("value_loss", v_loss.item()),
-                         ("entropy", ent.item()), ("approx_kl", approx_kl), ("clip_fraction", clipfrac),
-                         ("grad_norm_pre_clip", pre), ("grad_norm_post_clip", post)):  # fmt: skip
+            for k, v in (
+                ("loss", loss.item()),
+                ("policy_loss", pg_loss.item()),
+                ("value_loss", v_loss.item()),
+                ("entropy", ent.item()),
+                ("approx_kl", approx_kl),
+                ("clip_fraction", clipfrac),
+                ("grad_norm_pre_clip", pre),
+                ("grad_norm_post_clip", post),
+            ):
                 sums[k] = sums.get(k, 0.0) + v
             minibatches += 1
             epochs_run += 1.0 / per_epoch

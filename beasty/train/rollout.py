@@ -91,9 +91,12 @@ def net_from_numpy(cfg: NetworkConfig, state: StateDict) -> PolicyValueNet:
 
 
 def compute_gae(
-    values: npt.NDArray[np.float32], rewards: npt.NDArray[np.float32], last: npt.NDArray[np.bool_],
-    gamma: float, lam: float,
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:  # fmt: skip
+    values: npt.NDArray[np.float32],
+    rewards: npt.NDArray[np.float32],
+    last: npt.NDArray[np.bool_],
+    gamma: float,
+    lam: float,
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """GAE over consecutive trajectories; ``last`` marks each one's final
     step, after which the bootstrap value is 0 (the game is over)."""
     adv = np.zeros_like(values)
@@ -151,7 +154,9 @@ def generate_group(
             steps["logp"].append(logp.numpy())
             steps["val"].append(value.numpy())
             steps["tid"].append(lrn.astype(np.int64) * 2 + to_move[mine])
-        acts_o = opponent.act_batch(batch, opp) if (opponent is not None and len(opp)) else np.zeros(0, np.int32)
+        acts_o = (
+            opponent.act_batch(batch, opp) if (opponent is not None and len(opp)) else np.zeros(0, np.int32)
+        )
         idx = np.concatenate([lrn, opp])
         _, fin, scores = batch.step(np.concatenate([acts_l, acts_o]), idx)
         final[idx[fin]] = scores[fin]
@@ -205,12 +210,29 @@ def run_groups(
     lam: float,
 ) -> list[Rollout]:
     """Worker entry point: rebuild the learner and play the groups."""
-    net = net_from_numpy(net_cfg, learner)
+    return play_groups(net_from_numpy(net_cfg, learner), specs, snapshots, temperature, gamma, lam)
+
+
+def play_groups(
+    net: PolicyValueNet,
+    specs: list[GroupSpec],
+    snapshots: dict[int, StateDict],
+    temperature: float,
+    gamma: float,
+    lam: float,
+) -> list[Rollout]:
+    """Plays each group against its opponent (seeded by the group's seed)."""
     return [
-        generate_group(net, s, temperature, gamma, lam, _opponent_for(s.opponent, s.seed, net_cfg, snapshots,
-                                                                      temperature))
+        generate_group(
+            net,
+            s,
+            temperature,
+            gamma,
+            lam,
+            _opponent_for(s.opponent, s.seed, net.cfg, snapshots, temperature),
+        )
         for s in specs
-    ]  # fmt: skip
+    ]
 
 
 def _worker_init() -> None:
@@ -240,12 +262,7 @@ class GameGenerator:
         lam: float,
     ) -> Rollout:
         if self._pool is None:
-            parts = [
-                generate_group(net, s, temperature, gamma, lam,
-                               _opponent_for(s.opponent, s.seed, net.cfg, snapshots, temperature))
-                for s in specs
-            ]  # fmt: skip
-            return Rollout.concat(parts)
+            return Rollout.concat(play_groups(net, specs, snapshots, temperature, gamma, lam))
         learner = state_dict_to_numpy(net)
         shares = [list(range(w, len(specs), self.num_workers)) for w in range(self.num_workers)]
         shares = [share for share in shares if share]
@@ -255,11 +272,11 @@ class GameGenerator:
             )
             for share in shares
         ]
-        parts: list[Rollout | None] = [None] * len(specs)
+        ordered: list[Rollout | None] = [None] * len(specs)
         for share, p in zip(shares, pending, strict=True):
             for i, part in zip(share, p.get(), strict=True):
-                parts[i] = part
-        return Rollout.concat([p for p in parts if p is not None])
+                ordered[i] = part
+        return Rollout.concat([p for p in ordered if p is not None])
 
     def close(self) -> None:
         if self._pool is not None:
@@ -272,4 +289,3 @@ class GameGenerator:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

@@ -12,7 +12,9 @@ import math
 DECAYS = ("linear", "cosine", "exponential", "constant")
 
 
-def scheduled_value(iteration: int, total_iterations: int, start: float, end: float, decay_type: str) -> float:
+def scheduled_value(
+    iteration: int, total_iterations: int, start: float, end: float, decay_type: str
+) -> float:
     if total_iterations <= 0:
         raise ValueError(f"total_iterations must be positive, got {total_iterations}")
     p = min(max(iteration / total_iterations, 0.0), 1.0)
@@ -23,7 +25,7 @@ def scheduled_value(iteration: int, total_iterations: int, start: float, end: fl
     if decay_type == "exponential":
         if start <= 0 or end <= 0:
             raise ValueError("exponential decay needs start > 0 and end > 0")
-        return start * (end / start) ** p
+        return float(start * (end / start) ** p)
     if decay_type == "constant":
         return start
     raise ValueError(f"unknown decay_type {decay_type!r}; expected one of {DECAYS}")

@@ -86,7 +86,8 @@ class Trainer:
             self.load(cfg.resume_from)
             if cfg.start_iteration is not None and self.iteration != cfg.start_iteration:
                 raise ConfigError(
-                    f"{cfg.resume_from} is at iteration {self.iteration}, config expects {cfg.start_iteration}"
+                    f"{cfg.resume_from} is at iteration {self.iteration}, "
+                    f"the config expects {cfg.start_iteration} (start_iteration)"
                 )
             self.resumed_from = self.iteration
 
@@ -98,7 +99,9 @@ class Trainer:
             "model": self.net.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "pool": self.pool.state_dict(),
-            "snapshots": {str(k): {n: torch.from_numpy(v) for n, v in sd.items()} for k, sd in self.snapshots.items()},
+            "snapshots": {
+                str(k): {n: torch.from_numpy(v) for n, v in sd.items()} for k, sd in self.snapshots.items()
+            },
             "rng": {
                 "numpy": json.dumps(self.np_rng.bit_generator.state),
                 "torch_generator": self.torch_gen.get_state(),
@@ -116,7 +119,9 @@ class Trainer:
             self.net.load_state_dict(data["model"])
             self.optimizer.load_state_dict(data["optimizer"])
             self.pool.load_state_dict(data["pool"])
-            self.snapshots = {int(k): {n: t.numpy().copy() for n, t in sd.items()} for k, sd in data["snapshots"].items()}
+            self.snapshots = {
+                int(k): {n: t.numpy().copy() for n, t in sd.items()} for k, sd in data["snapshots"].items()
+            }
             rng = data["rng"]
             self.np_rng.bit_generator.state = json.loads(rng["numpy"])
             self.torch_gen.set_state(rng["torch_generator"])
@@ -143,14 +148,20 @@ class Trainer:
     def run_iteration(self, generator: GameGenerator) -> dict[str, float]:
         cfg, it = self.cfg, self.iteration
         total = cfg.total_iterations
-        temperature = get_temperature(it, total, cfg.temperature.start, cfg.temperature.end, cfg.temperature.decay)
+        temperature = get_temperature(
+            it, total, cfg.temperature.start, cfg.temperature.end, cfg.temperature.decay
+        )
         ent_coef = get_entropy_coef(it, total, cfg.entropy.start, cfg.entropy.end, cfg.entropy.decay)
-        lr = get_learning_rate(it, total, cfg.ppo.learning_rate, cfg.ppo.min_learning_rate, cfg.ppo.warmup_iterations)
+        lr = get_learning_rate(
+            it, total, cfg.ppo.learning_rate, cfg.ppo.min_learning_rate, cfg.ppo.warmup_iterations
+        )
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         t0 = time.perf_counter()
         specs = self.plan_groups()
-        data = generator.generate(self.net, specs, self.snapshots, temperature, cfg.ppo.gamma, cfg.ppo.gae_lambda)
+        data = generator.generate(
+            self.net, specs, self.snapshots, temperature, cfg.ppo.gamma, cfg.ppo.gae_lambda
+        )
         t1 = time.perf_counter()
         stats = ppo_update(self.net, self.optimizer, data, cfg.ppo, ent_coef, temperature, self.torch_gen)
         t2 = time.perf_counter()
@@ -160,14 +171,20 @@ class Trainer:
             while len(self.snapshots) > cfg.opponents.max_checkpoints:
                 del self.snapshots[min(self.snapshots)]
         m: dict[str, float] = {f"train/{k}": float(v) for k, v in vars(stats).items()}
-        m.update({
-            "train/entropy_coef": ent_coef, "train/temperature": temperature, "train/learning_rate": lr,
-            "rollout/decisions": len(data), "rollout/games": data.games,
-            "rollout/decisions_per_second": len(data) / max(t1 - t0, 1e-9),
-            "time/generation_seconds": t1 - t0, "time/update_seconds": t2 - t1,
-            "time/decisions_per_second": len(data) / max(t2 - t0, 1e-9),
-            "pool/checkpoints": len(self.snapshots),
-        })  # fmt: skip
+        m.update(
+            {
+                "train/entropy_coef": ent_coef,
+                "train/temperature": temperature,
+                "train/learning_rate": lr,
+                "rollout/decisions": len(data),
+                "rollout/games": data.games,
+                "rollout/decisions_per_second": len(data) / max(t1 - t0, 1e-9),
+                "time/generation_seconds": t1 - t0,
+                "time/update_seconds": t2 - t1,
+                "time/decisions_per_second": len(data) / max(t2 - t0, 1e-9),
+                "pool/checkpoints": len(self.snapshots),
+            }
+        )
         for name, (w, lo, d) in data.results.items():
             m[f"rollout/win_rate/{name.split(':')[0]}"] = w / max(w + lo + d, 1)
         for name, p in self.pool.probabilities(bool(self.snapshots)).items():
@@ -181,8 +198,11 @@ class Trainer:
         self.pool.update({r.opponent: r.win_rate for r in results})
         return results
 
-    def train(self) -> list[MatchResult]:
+    def train(self, until: int | None = None) -> list[MatchResult]:
+        """Runs iterations up to ``total_iterations`` (or ``until``, for a
+        time-boxed part of a run: the state at ``until`` is checkpointed)."""
         cfg = self.cfg
+        stop = cfg.total_iterations if until is None else min(until, cfg.total_iterations)
         run_dir = cfg.run_dir
         (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
         (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
@@ -200,7 +220,7 @@ class Trainer:
         decisions, t_start = 0, time.perf_counter()
         try:
             with GameGenerator(workers) as generator:
-                while self.iteration < cfg.total_iterations:
+                while self.iteration < stop:
                     m = self.run_iteration(generator)
                     it = self.iteration
                     decisions += int(m["rollout/decisions"])
@@ -216,7 +236,7 @@ class Trainer:
                         )
                     m["time/loop_decisions_per_second"] = decisions / (time.perf_counter() - t_start)
                     logger.log(it, m)
-                    if it % cfg.checkpoint_frequency == 0 or last:
+                    if it % cfg.checkpoint_frequency == 0 or last or it == stop:
                         self.save(run_dir / "checkpoints" / f"iter_{it:04d}.pt")
                         self.save(run_dir / "checkpoints" / "latest.pt")
                     if bar is not None:
@@ -231,10 +251,19 @@ class Trainer:
             logger.close()
         elapsed = time.perf_counter() - t_start
         if self.last_eval:
-            write_json(str(run_dir / "eval_final.json"), self.last_eval,
-                       {"iteration": self.iteration, "run": str(run_dir)})  # fmt: skip
-            self.echo(format_table(self.last_eval, f"evaluation at iteration {self.iteration} (greedy, mirrored deals)"))
+            write_json(
+                str(run_dir / "eval_final.json"),
+                self.last_eval,
+                {"iteration": self.iteration, "run": str(run_dir)},
+            )
+            self.echo(
+                format_table(
+                    self.last_eval, f"evaluation at iteration {self.iteration} (greedy, mirrored deals)"
+                )
+            )
         if decisions:
-            self.echo(f"training throughput: {decisions:,} learner decisions in {elapsed:.1f} s "
-                      f"= {decisions / elapsed:,.0f} decisions/s (whole loop)")  # fmt: skip
+            self.echo(
+                f"training throughput: {decisions:,} learner decisions in {elapsed:.1f} s "
+                f"= {decisions / elapsed:,.0f} decisions/s (whole loop)"
+            )
         return self.last_eval

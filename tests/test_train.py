@@ -1,0 +1,364 @@
+"""The PPO training system: schedules, pool, update, resume, workers, files."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from beasty._ext import GameBatch  # noqa: E402
+from beasty.agents import OPPONENT_NAMES  # noqa: E402
+from beasty.cli import main as cli_main  # noqa: E402
+from beasty.evaluate import play_match  # noqa: E402
+from beasty.train import (  # noqa: E402
+    AdaptiveOpponentPool,
+    CheckpointError,
+    ConfigError,
+    NeuralAgent,
+    PolicyValueNet,
+    Trainer,
+    get_entropy_coef,
+    get_temperature,
+    load_checkpoint,
+    load_config,
+    save_checkpoint,
+)
+from beasty.train.config import NetworkConfig, PPOConfig  # noqa: E402
+from beasty.train.ppo import compute_losses, evaluate_actions, ppo_update  # noqa: E402
+from beasty.train.rollout import GameGenerator, GroupSpec, compute_gae, generate_group  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs"
+SMALL = NetworkConfig(hidden_dim=32, num_heads=2, num_layers=1, dropout=0.0, species_embedding_dim=8)
+
+
+def smoke(tmp_path: Path, **overrides: object):
+    return load_config(CONFIGS / "smoke.yaml", {"out_dir": str(tmp_path), **overrides})
+
+
+# ------------------------------------------------------------------ schedules
+def test_schedule_values():
+    assert get_entropy_coef(0, 1000, 0.04, 0.01, "linear") == pytest.approx(0.04)
+    assert get_entropy_coef(600, 1000, 0.04, 0.01, "linear") == pytest.approx(0.022)
+    assert get_entropy_coef(1000, 1000, 0.04, 0.01, "linear") == pytest.approx(0.01)
+    assert get_entropy_coef(500, 1000, 0.04, 0.01, "cosine") == pytest.approx(0.025)
+    assert get_entropy_coef(250, 1000, 0.04, 0.01, "cosine") == pytest.approx(
+        0.01 + 0.03 * (1 + math.cos(math.pi / 4)) / 2
+    )
+    assert get_entropy_coef(500, 1000, 0.04, 0.01, "exponential") == pytest.approx(0.02)
+    assert get_temperature(600, 1000, 1.0, 0.5, "linear") == pytest.approx(0.7)
+    assert get_temperature(2000, 1000, 1.0, 0.5, "linear") == pytest.approx(0.5)  # clipped
+    assert get_temperature(1000, 1000, 1.0, 0.25, "exponential") == pytest.approx(0.25)
+    with pytest.raises(ValueError):
+        get_entropy_coef(1, 10, 0.04, 0.0, "exponential")
+    with pytest.raises(ValueError):
+        get_temperature(1, 10, 1.0, 0.5, "quadratic")
+
+
+# ----------------------------------------------------------------------- pool
+def test_pool_weights_follow_win_rates_with_floor():
+    pool = AdaptiveOpponentPool({"self": 0.5, "checkpoint": 0.0, "random": 0.1, "heuristic": 0.1}, 0.05)
+    pool.update({"random": 0.99, "heuristic": 0.4, "online": 0.5})  # online: not a member
+    raw = {"self": 0.5, "checkpoint": 0.05, "random": 0.05, "heuristic": 0.6}
+    probs = pool.probabilities()
+    assert probs == pytest.approx({k: v / 1.2 for k, v in raw.items()})
+    assert min(probs.values()) > 0 and sum(probs.values()) == pytest.approx(1.0)
+    no_ckpt = pool.probabilities(has_checkpoints=False)
+    assert "checkpoint" not in no_ckpt and no_ckpt["self"] == pytest.approx(0.55 / 1.2)
+    pool.update({"heuristic": 1.0})
+    assert pool.probabilities()["heuristic"] > 0
+    counts = pool.sample(10000, np.random.default_rng(0))
+    assert sum(counts.values()) == 10000 and counts["self"] / 10000 == pytest.approx(0.5 / 0.65, abs=0.02)
+    other = AdaptiveOpponentPool({"self": 1.0})
+    other.load_state_dict(pool.state_dict())
+    assert other.probabilities() == pool.probabilities()
+    with pytest.raises(ValueError):
+        pool.update({"random": 1.5})
+
+
+def test_pool_not_adaptive_keeps_weights():
+    pool = AdaptiveOpponentPool({"self": 0.5, "random": 0.5}, adaptive=False)
+    pool.update({"random": 1.0})
+    assert pool.probabilities() == pytest.approx({"self": 0.5, "random": 0.5})
+
+
+# ------------------------------------------------------------------- rollouts
+def test_gae_matches_reference_loop():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=9).astype(np.float32)
+    last = np.array([0, 0, 1, 0, 1, 0, 0, 0, 1], dtype=bool)
+    rewards = np.where(last, rng.choice([-1.0, 0.0, 1.0], size=9), 0).astype(np.float32)
+    adv, ret = compute_gae(values, rewards, last, 0.9, 0.8)
+    start = 0
+    for end in np.flatnonzero(last):
+        v, r = values[start : end + 1], rewards[start : end + 1]
+        for t in range(len(v)):
+            expected = sum(
+                (0.9 * 0.8) ** (k - t) * (r[k] + 0.9 * (v[k + 1] if k + 1 < len(v) else 0.0) - v[k])
+                for k in range(t, len(v))
+            )
+            assert adv[start + t] == pytest.approx(expected, abs=1e-5)
+        start = end + 1
+    np.testing.assert_allclose(ret, adv + values)
+
+
+@pytest.mark.parametrize("opponent", ["self", "heuristic"])
+def test_rollout_logp_at_sampling_temperature(opponent):
+    torch.manual_seed(0)
+    net = PolicyValueNet(SMALL)
+    from beasty.agents import make
+
+    data = generate_group(
+        net, GroupSpec(opponent, 16, 3), 0.5, 0.99, 0.95, None if opponent == "self" else make(opponent)
+    )
+    assert (data.mask[np.arange(len(data)), data.actions] == 1).all()  # never illegal
+    net.eval()
+    with torch.no_grad():
+        logp, _, values = evaluate_actions(
+            net, torch.from_numpy(data.obs), torch.from_numpy(data.mask), torch.from_numpy(data.actions), 0.5
+        )
+    np.testing.assert_allclose(logp.numpy(), data.logp, atol=1e-5)
+    np.testing.assert_allclose(values.numpy(), data.values, atol=1e-5)
+    per_game = 2 if opponent == "self" else 1  # trajectories per game
+    assert (data.advantages != 0).any() and data.games == 16
+    assert int((data.returns != 0).sum()) > 0 and len(data) >= 16 * per_game * 9
+    if opponent != "self":
+        assert sum(data.results[opponent]) == 16
+
+
+def test_spawn_workers_produce_the_same_games():
+    torch.manual_seed(1)
+    net = PolicyValueNet(SMALL)
+    specs = [GroupSpec("self", 8, 1), GroupSpec("random", 8, 2), GroupSpec("online", 8, 3)]
+    local = GameGenerator(0).generate(net, specs, {}, 0.8, 0.99, 0.95)
+    with GameGenerator(2) as gen:
+        remote = gen.generate(net, specs, {}, 0.8, 0.99, 0.95)
+    for field in ("obs", "mask", "actions", "logp", "values", "advantages", "returns"):
+        np.testing.assert_allclose(getattr(remote, field), getattr(local, field), atol=1e-6)
+    assert remote.results == local.results and remote.games == 24
+
+
+# --------------------------------------------------------------------- update
+def _batch(seed: int = 0):
+    torch.manual_seed(seed)
+    net = PolicyValueNet(SMALL)
+    data = GameGenerator(0).generate(
+        net, [GroupSpec("self", 32, seed), GroupSpec("random", 32, seed + 1)], {}, 1.0, 0.99, 0.95
+    )
+    return net, data
+
+
+def _total_loss(net, data, cfg):
+    net.eval()
+    t = {
+        k: torch.from_numpy(getattr(data, k))
+        for k in ("obs", "mask", "actions", "logp", "values", "advantages", "returns")
+    }
+    with torch.no_grad():
+        return compute_losses(
+            net,
+            t["obs"],
+            t["mask"],
+            t["actions"],
+            t["logp"],
+            t["values"],
+            t["advantages"],
+            t["returns"],
+            cfg,
+            0.01,
+            1.0,
+        )[0].item()
+
+
+def test_ppo_update_lowers_the_loss_on_a_fixed_batch():
+    net, data = _batch()
+    cfg = PPOConfig(learning_rate=1e-3, epochs=8, minibatch_size=256)
+    before = _total_loss(net, data, cfg)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    stats = ppo_update(net, opt, data, cfg, 0.01, 1.0, torch.Generator().manual_seed(0))
+    assert _total_loss(net, data, cfg) < before - 1e-3
+    assert stats.grad_norm_post_clip <= cfg.max_grad_norm + 1e-4
+    assert stats.grad_norm_pre_clip >= stats.grad_norm_post_clip - 1e-6
+    assert not stats.early_stopped and stats.epochs == pytest.approx(8)
+
+
+def test_target_kl_really_stops():
+    net, data = _batch(2)
+    cfg = PPOConfig(learning_rate=5e-3, epochs=10, minibatch_size=128, target_kl=1e-7)
+    opt = torch.optim.Adam(net.parameters(), lr=5e-3)
+    stats = ppo_update(net, opt, data, cfg, 0.0, 1.0, torch.Generator().manual_seed(0))
+    # the first minibatch has ratio 1 exactly (KL 0); the update after it must trip the limit
+    assert stats.early_stopped and stats.minibatches <= 3 and stats.epochs < 1
+
+
+# ------------------------------------------------------------ training + resume
+def _params(trainer):
+    return {k: v.clone() for k, v in trainer.net.state_dict().items()}
+
+
+def test_resume_reproduces_the_uninterrupted_run(tmp_path):
+    full = Trainer(smoke(tmp_path / "a", total_iterations=4), echo=lambda s: None)
+    full.train()
+    part = Trainer(smoke(tmp_path / "b", total_iterations=4), echo=lambda s: None)
+    part.train(until=2)
+    ckpt = tmp_path / "b" / "smoke" / "checkpoints" / "iter_0002.pt"
+    resumed = Trainer(
+        smoke(tmp_path / "b", total_iterations=4, resume_from=str(ckpt), start_iteration=2),
+        echo=lambda s: None,
+    )
+    assert resumed.iteration == 2
+    resumed.train()
+    a, b = _params(full), _params(resumed)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert full.pool.state_dict() == resumed.pool.state_dict()
+    assert [r.to_dict() for r in full.last_eval] == [r.to_dict() for r in resumed.last_eval]
+
+    def logged(run):
+        rows = (tmp_path / run / "smoke" / "metrics.csv").read_text().splitlines()[1:]
+        return sorted(tuple(r.split(",")[:2]) for r in rows)
+
+    assert logged("a") == logged("b")  # every iteration logged exactly once
+    assert not list((tmp_path / "b" / "smoke" / "checkpoints").glob("*.tmp"))
+
+
+def test_training_logs_required_metrics_and_evaluates_all_ten(tmp_path):
+    trainer = Trainer(smoke(tmp_path), echo=lambda s: None)
+    results = trainer.train()
+    assert [r.opponent for r in results] == list(OPPONENT_NAMES)
+    text = (tmp_path / "smoke" / "metrics.csv").read_text()
+    for key in (
+        "train/grad_norm_pre_clip",
+        "train/grad_norm_post_clip",
+        "train/entropy_coef",
+        "train/temperature",
+        "eval/win_rate/distilled_outcome",
+        "pool/weight/self",
+        "time/decisions_per_second",
+    ):
+        assert key in text
+    assert (tmp_path / "smoke" / "eval_final.json").exists()
+    assert list((tmp_path / "smoke" / "tb").iterdir())
+
+
+def test_start_iteration_mismatch_and_bad_checkpoints(tmp_path):
+    trainer = Trainer(smoke(tmp_path), echo=lambda s: None)
+    trainer.train(until=1)
+    ckpt = tmp_path / "smoke" / "checkpoints" / "iter_0001.pt"
+    with pytest.raises(ConfigError, match="iteration 1"):
+        Trainer(smoke(tmp_path, resume_from=str(ckpt), start_iteration=600))
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_checkpoint(bad)
+    truncated = tmp_path / "trunc.pt"
+    truncated.write_bytes(ckpt.read_bytes()[:1000])
+    with pytest.raises(CheckpointError):
+        load_checkpoint(truncated)
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(2)}, other)
+    with pytest.raises(CheckpointError, match="not a"):
+        load_checkpoint(other)
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "missing.pt")
+    wider = smoke(tmp_path, resume_from=str(ckpt))
+    wider.network.hidden_dim = 64
+    with pytest.raises(CheckpointError, match="does not fit"):
+        Trainer(wider)
+
+
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+def test_checkpoints_load_weights_only(tmp_path):
+    path = tmp_path / "evil.pt"
+    payload = {k: 0 for k in ("iteration", "config", "model", "optimizer", "pool", "snapshots", "rng")}
+    save_checkpoint(path, {**payload, "x": Evil()})
+    with pytest.raises(CheckpointError):
+        load_checkpoint(path)
+
+
+# --------------------------------------------------------------------- config
+def test_shipped_configs_load():
+    cfg = load_config(CONFIGS / "iter600_to_1000.yaml")
+    assert cfg.start_iteration == 600 and cfg.total_iterations == 1000
+    assert (cfg.entropy.start, cfg.entropy.end, cfg.entropy.decay) == (0.04, 0.01, "linear")
+    assert (cfg.temperature.start, cfg.temperature.end, cfg.temperature.decay) == (1.0, 0.5, "linear")
+    assert cfg.opponents.adaptive and cfg.opponents.min_weight == 0.05
+    assert cfg.eval.opponents == list(OPPONENT_NAMES)
+    assert cfg.resume_from and cfg.resume_from.endswith("iter_0600.pt")
+    default = load_config(CONFIGS / "default.yaml")
+    assert default.resume_from is None and default.eval.opponents == list(OPPONENT_NAMES)
+
+
+@pytest.mark.parametrize(
+    "text,match",
+    [
+        ("a: [1, 2", "not valid YAML"),
+        ("- 1\n- 2\n", "mapping"),
+        ("total_iteratons: 5\n", "unknown config key"),
+        ("ppo: {learning_rate: fast}\n", "ppo.learning_rate must be a number"),
+        ("network: {hidden_dim: 30, num_heads: 4}\n", "num_heads must divide"),
+        ("entropy: {start: 0.1, end: 0.0, decay: exponential}\n", "exponential"),
+        ("opponents: {weights: {self: 1.0, minimax: 1.0}}\n", "unknown opponent"),
+        ("eval: {games: 3}\n", "even"),
+        ("progress: 1\n", "true or false"),
+    ],
+)
+def test_bad_yaml_raises(tmp_path, text, match):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=match):
+        load_config(path)
+
+
+# ------------------------------------------------------------------------ CLI
+def test_cli_eval_and_checkpoint_agent(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert (
+        cli_main(
+            [
+                "eval",
+                "--agent",
+                "heuristic",
+                "--opponents",
+                "random,online",
+                "--games",
+                "20",
+                "--json",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    assert "online" in capsys.readouterr().out and out.exists()
+    trainer = Trainer(smoke(tmp_path), echo=lambda s: None)
+    trainer.train(until=1)
+    ckpt = tmp_path / "smoke" / "checkpoints" / "iter_0001.pt"
+    assert (
+        cli_main(["eval", "--agent", str(ckpt), "--opponents", "random", "--games", "10", "--no-progress"])
+        == 0
+    )
+    assert "ppo@1" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli_main(["eval", "--agent", "nobody", "--games", "10"])
+    with pytest.raises(SystemExit):
+        cli_main(["eval", "--agent", "random", "--games", "7", "--no-progress"])
+
+
+def test_neural_agent_greedy_is_legal_and_deterministic():
+    torch.manual_seed(0)
+    agent = NeuralAgent(PolicyValueNet(SMALL), greedy=True)
+    r1 = play_match(agent, NeuralAgent(PolicyValueNet(SMALL), greedy=False, seed=3), 20, seed=4)
+    r2 = play_match(agent, NeuralAgent(agent.net, greedy=False, seed=3), 20, seed=4)
+    assert r1.games == r2.games == 20
+    games = GameBatch(4, seed=1)
+    acts = agent.act_batch(games, [0, 1, 2, 3])
+    assert all(a in games.legal_actions(i) for i, a in enumerate(acts))
