@@ -6,18 +6,27 @@
 >>> rewards, dones, scores = games.step(games.random_actions(Rng(1)))
 """
 
-from beasty._ext._engine import (
-    ACTION_NAMES,
-    NUM_ACTIONS,
-    OBS_DIM,
-    OBS_SEGMENTS,
-    QUEUE_MAX,
-    SCALAR_NAMES,
-    AgentParams,
-    GameBatch,
-    Rng,
-    action_table,
-)
+try:
+    from beasty._ext._engine import (
+        ACTION_NAMES,
+        NUM_ACTIONS,
+        OBS_DIM,
+        OBS_SEGMENTS,
+        QUEUE_MAX,
+        SCALAR_NAMES,
+        AgentParams,
+        GameBatch,
+        Rng,
+        action_table,
+    )
+except ModuleNotFoundError as e:  # pragma: no cover - depends on how beasty was installed
+    if e.name != "beasty._ext._engine":
+        raise
+    raise ImportError(
+        "beasty._ext._engine is not built here. Install the package (pip install .) and run from "
+        "outside the source tree, or use `pytest` rather than `python -m pytest` in the checkout: "
+        "the source folder on sys.path shadows the installed, compiled package."
+    ) from e
 
 __all__ = [
     "ACTION_NAMES",

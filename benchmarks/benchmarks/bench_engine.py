@@ -9,7 +9,8 @@ import time
 
 import numpy as np
 
-from beasty._ext import NUM_ACTIONS, OBS_DIM, AgentParams, GameBatch, Rng
+from beasty._ext import NUM_ACTIONS, OBS_DIM, GameBatch, Rng
+from beasty.agents import OPPONENT_NAMES, make
 
 STEPS = 200  # batch steps per timed call
 OBS_CALLS = 200
@@ -80,21 +81,25 @@ class Observe:
 
 
 class ScriptedAgents:
-    """One-ply scripted opponents deciding for a batch of positions."""
+    """Each reference opponent deciding for 1024 mid-game positions at once
+    (one-ply lookahead on the C engine)."""
 
-    params = [["material", "online", "outcome"]]
-    param_names = ["kind"]
+    params = [list(OPPONENT_NAMES)]
+    param_names = ["opponent"]
 
-    def setup(self, kind):
+    def setup(self, name):
         self.games = GameBatch(1024, seed=0)
         _play(self.games, Rng(3), 9)
-        self.params = AgentParams(kind)
-        self.rng = Rng(4)
+        self.agent = make(name, seed=4)
+        self.idx = np.arange(1024, dtype=np.int32)
 
-    def track_decisions_per_second(self, kind):
+    def time_decide(self, name):
+        self.agent.act_batch(self.games, self.idx)
+
+    def track_decisions_per_second(self, name):
         t0 = time.perf_counter()
         for _ in range(5):
-            self.games.agent_actions(self.params, self.rng)
+            self.agent.act_batch(self.games, self.idx)
         return 5 * 1024 / (time.perf_counter() - t0)
 
     track_decisions_per_second.unit = "decisions/s"
