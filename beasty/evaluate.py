@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from beasty._ext import GameBatch
 from beasty.agents import OPPONENT_NAMES, Agent, make
@@ -76,6 +77,18 @@ class MatchResult:
         return d
 
 
+def mirrored_deals(games: int, seed: int) -> tuple[GameBatch, npt.NDArray[np.int32]]:
+    """A batch of ``games`` (even) games where games 2d and 2d+1 share the deal
+    ``seed + d``; returns it with the seat (0/1) the agent takes in each."""
+    if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2:
+        raise ValueError(f"games must be a positive even integer (mirrored deals), got {games!r}")
+    batch = GameBatch(games, auto_reset=False)
+    for d in range(games // 2):
+        batch.reset_game(2 * d, seed + d)
+        batch.reset_game(2 * d + 1, seed + d)
+    return batch, np.tile(np.array([0, 1], dtype=np.int32), games // 2)
+
+
 def play_match(
     agent: Agent,
     opponent: Agent,
@@ -85,14 +98,7 @@ def play_match(
     on_step: Callable[[int], None] | None = None,
 ) -> MatchResult:
     """Plays ``games`` (even) games on mirrored deals, all in one batch."""
-    if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2:
-        raise ValueError(f"games must be a positive even integer (mirrored deals), got {games!r}")
-    deals = games // 2
-    batch = GameBatch(games, auto_reset=False)
-    for d in range(deals):
-        batch.reset_game(2 * d, seed + d)
-        batch.reset_game(2 * d + 1, seed + d)
-    agent_seat = np.tile(np.array([0, 1], dtype=np.int32), deals)
+    batch, agent_seat = mirrored_deals(games, seed)
     start = batch.start_player
     done = np.zeros(games, dtype=bool)
     margin = np.zeros(games, dtype=np.int64)

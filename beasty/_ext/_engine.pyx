@@ -347,25 +347,14 @@ cdef class GameBatch:
 
     def random_actions(self, Rng rng not None, idx=None):
         """A uniformly random legal action per selected game (-1 if over)."""
-        cdef int32_t[::1] idx_v
-        cdef int32_t[::1] out_v
-        cdef const int32_t *idx_p = NULL
-        cdef int32_t k
-        ids = self._idx(idx)
-        k = self.n if ids is None else len(ids)
-        out = np.empty(k, dtype=np.int32)
-        if k == 0:
-            return out
-        out_v = out
-        if ids is not None:
-            idx_v = ids
-            idx_p = &idx_v[0]
-        with nogil:
-            c.bb_batch_random_actions(self.games, self.n, idx_p, k, &rng.rng, &out_v[0])
-        return out
+        return self._choose(NULL, rng, idx)
 
     def agent_actions(self, AgentParams params not None, Rng rng not None, idx=None):
         """The scripted agent's choice per selected game (-1 if over)."""
+        return self._choose(&params.p, rng, idx)
+
+    cdef object _choose(self, const c.bb_agent_params *params, Rng rng, idx):
+        """Random agent (params NULL) or scripted agent, for each selected game."""
         cdef int32_t[::1] idx_v
         cdef int32_t[::1] out_v
         cdef const int32_t *idx_p = NULL
@@ -380,7 +369,10 @@ cdef class GameBatch:
             idx_v = ids
             idx_p = &idx_v[0]
         with nogil:
-            c.bb_batch_agent_actions(self.games, self.n, idx_p, k, &params.p, &rng.rng, &out_v[0])
+            if params == NULL:
+                c.bb_batch_random_actions(self.games, self.n, idx_p, k, &rng.rng, &out_v[0])
+            else:
+                c.bb_batch_agent_actions(self.games, self.n, idx_p, k, params, &rng.rng, &out_v[0])
         return out
 
     def agent_scores(self, i, AgentParams params not None):

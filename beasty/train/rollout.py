@@ -23,9 +23,9 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from beasty._ext import GameBatch
 from beasty.agents import make
 from beasty.agents.base import Agent
+from beasty.evaluate import mirrored_deals
 from beasty.train.agent import NeuralAgent
 from beasty.train.config import NetworkConfig
 from beasty.train.network import PolicyValueNet, masked_logits
@@ -122,13 +122,7 @@ def generate_group(
 ) -> Rollout:
     """Plays ``spec.games`` games (even) against ``opponent`` (None = self-play)."""
     n = spec.games
-    if n <= 0 or n % 2:
-        raise ValueError(f"a group needs a positive even number of games, got {n}")
-    batch = GameBatch(n, auto_reset=False)
-    for d in range(n // 2):
-        batch.reset_game(2 * d, spec.seed + d)
-        batch.reset_game(2 * d + 1, spec.seed + d)
-    learner_seat = np.tile(np.array([0, 1], dtype=np.int32), n // 2)
+    batch, learner_seat = mirrored_deals(n, spec.seed)
     gen = torch.Generator().manual_seed(spec.seed & 0x7FFFFFFFFFFFFFFF)
     steps: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in ("obs", "mask", "act", "logp", "val", "tid")}
     final = np.zeros((n, 2), dtype=np.int32)
