@@ -108,6 +108,13 @@ def test_act_on_python_state_and_errors():
     state = games.get_state(0)
     agent = make("outcome_heuristic", seed=0)
     assert agent.act(state) in games.legal_actions(0)
+    assert agent.act(games, 0, seed=5) == agent.act(state, seed=5)
+    noisy = make("noisy")
+    assert len({noisy.act(state, seed=9) for _ in range(5)}) == 1  # same seed, same choice
+    with pytest.raises(IndexError):
+        agent.act(games, 3)
+    with pytest.raises(TypeError):
+        agent.act("state")
     over = random_position(4, 40)
     with pytest.raises(ValueError, match="over"):
         agent.act(over.get_state(0))
