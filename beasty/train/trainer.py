@@ -37,9 +37,15 @@ class MetricsLogger:
         self.path = run_dir / "metrics.csv"
         kept: list[list[str]] = []
         if resume_iteration is not None and self.path.exists():
-            # Rows of iterations that will be run again are dropped.
+            # Rows of iterations that will be run again are dropped from the
+            # live file; the old file is kept beside it if anything is dropped.
             with self.path.open() as f:
-                kept = [r for r in list(csv.reader(f))[1:] if r and int(r[0]) <= resume_iteration]
+                rows = list(csv.reader(f))[1:]
+            kept = [r for r in rows if r and int(r[0]) <= resume_iteration]
+            if len(kept) < len(rows):
+                self.path.replace(
+                    run_dir / f"metrics.before_resume_{resume_iteration}_{int(time.time())}.csv"
+                )
         with self.path.open("w", newline="") as f:
             w = csv.writer(f)
             w.writerow(["iteration", "key", "value"])
@@ -82,6 +88,13 @@ class Trainer:
         self.iteration = 0
         self.last_eval: list[MatchResult] = []
         self.resumed_from: int | None = None
+        self.run_dir = cfg.run_dir
+        if not cfg.resume_from:
+            # A fresh run never overwrites an earlier run's files.
+            k = 1
+            while (self.run_dir / "metrics.csv").exists() or any((self.run_dir / "checkpoints").glob("*.pt")):
+                k += 1
+                self.run_dir = cfg.run_dir.with_name(f"{cfg.run_name}-{k}")
         if cfg.resume_from:
             self.load(cfg.resume_from)
             if cfg.start_iteration is not None and self.iteration != cfg.start_iteration:
@@ -203,9 +216,10 @@ class Trainer:
         time-boxed part of a run: the state at ``until`` is checkpointed)."""
         cfg = self.cfg
         stop = cfg.total_iterations if until is None else min(until, cfg.total_iterations)
-        run_dir = cfg.run_dir
+        run_dir = self.run_dir
         (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
-        (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
+        name = "config.yaml" if self.resumed_from is None else f"config.resume_{self.resumed_from}.yaml"
+        (run_dir / name).write_text(yaml.safe_dump(cfg.to_dict()))
         logger = MetricsLogger(run_dir, self.resumed_from)
         self.echo(
             f"beasty train: run {run_dir}, iterations {self.iteration}->{cfg.total_iterations}, "
