@@ -44,7 +44,10 @@ bb_status bb_batch_step(bb_game *games, int32_t n, const int32_t *idx, int32_t k
     }
     for (int32_t j = 0; j < k; j++) {
         bb_game *g = &games[GAME_AT(j)];
-        bb_game_step(g, actions[j]);
+        if (bb_game_step(g, actions[j]) != BB_OK) { /* only if idx repeats a game */
+            if (bad) *bad = j;
+            return BB_ERR_INDEX;
+        }
         int32_t s0 = bb_game_score(g, 0), s1 = bb_game_score(g, 1);
         if (scores) {
             scores[2 * j] = s0;

@@ -216,7 +216,8 @@ void bb_game_observe(const bb_game *g, int32_t player, float *out);
 /* Resets game i with seed base_seed + i (the documented seeding rule). */
 void bb_batch_reset(bb_game *games, int32_t n, uint64_t base_seed, int early_stop);
 
-/* Steps the selected games.  All actions are validated first; on the first
+/* Steps the selected games (idx must not repeat a game: the caller checks).
+ * All actions are validated first; on the first
  * illegal one nothing is stepped, *bad = its position and BB_ERR_ILLEGAL
  * (or BB_ERR_DONE / BB_ERR_INDEX) is returned.  When a game ends:
  * rewards[2j+p] = +1 / -1 / 0 (win, loss, draw) and dones[j] = 1,

@@ -78,6 +78,9 @@ def test_bad_buffers_and_indices():
         games.get_state(4)
     with pytest.raises(TypeError):
         games.observe(idx=[0.5])
+    with pytest.raises(ValueError, match="twice"):
+        a = games.legal_actions(1)[0]
+        games.step([a, a], idx=[1, 1])
     with pytest.raises(ValueError):
         GameBatch(0)
     with pytest.raises(TypeError):

@@ -275,6 +275,8 @@ cdef class GameBatch:
         cdef c.bb_status st
         ids = self._idx(idx)
         k = self.n if ids is None else len(ids)
+        if ids is not None and len(np.unique(ids)) != k:
+            raise ValueError("idx must not name the same game twice in one step")
         acts = np.asarray(actions)
         if acts.dtype.kind not in "iu":
             raise TypeError(f"actions must hold integers, got dtype {acts.dtype}")
