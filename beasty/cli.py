@@ -76,7 +76,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise SystemExit(f"beasty: training needs the train extra (pip install 'beasty[train]'): {e}") from e
     try:
         cfg = load_config(args.config, _parse_overrides(args.set))
-        Trainer(cfg).train()
+        Trainer(cfg).train(until=args.until)
     except (ConfigError, CheckpointError) as e:
         raise SystemExit(f"beasty: {e}") from e
     return 0
@@ -98,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tr = sub.add_parser("train", help="train a PPO agent from a YAML config")
     tr.add_argument("--config", required=True)
     tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
+    tr.add_argument("--until", type=int, help="stop (and checkpoint) at this iteration; resume later")
     tr.set_defaults(func=cmd_train)
     args = parser.parse_args(argv)
     result: int = args.func(args)

@@ -366,3 +366,27 @@ def test_neural_agent_greedy_is_legal_and_deterministic():
     games = GameBatch(4, seed=1)
     acts = agent.act_batch(games, [0, 1, 2, 3])
     assert all(a in games.legal_actions(i) for i, a in enumerate(acts))
+
+
+def test_iter600_to_1000_config_resumes_at_600(tmp_path):
+    """The shipped config continues an iteration-600 checkpoint with the
+    schedules of the 1000-iteration plan (small generation sizes here)."""
+    small = {"out_dir": str(tmp_path), "generation.games_per_iteration": 64, "generation.games_per_chunk": 32,
+             "progress": False}  # fmt: skip
+    first = Trainer(
+        load_config(
+            CONFIGS / "iter600_to_1000.yaml", {**small, "resume_from": None, "start_iteration": None}
+        ),
+        echo=lambda s: None,
+    )
+    first.iteration = 600  # stands in for 600 iterations of training
+    ckpt = first.save(tmp_path / "main" / "checkpoints" / "iter_0600.pt")
+    cfg = load_config(CONFIGS / "iter600_to_1000.yaml", {**small, "resume_from": str(ckpt)})
+    trainer = Trainer(cfg, echo=lambda s: None)
+    assert trainer.iteration == 600 and trainer.run_dir == tmp_path / "main"
+    trainer.train(until=601)
+    assert (tmp_path / "main" / "checkpoints" / "iter_0601.pt").exists()
+    rows = [r.split(",") for r in (tmp_path / "main" / "metrics.csv").read_text().splitlines()[1:]]
+    logged = {k: float(v) for it, k, v in rows if it == "601"}
+    assert logged["train/entropy_coef"] == pytest.approx(0.022)
+    assert logged["train/temperature"] == pytest.approx(0.7)
