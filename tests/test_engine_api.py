@@ -185,3 +185,23 @@ def test_random_agent_is_uniform_over_actions():
     for _ in range(4000):
         counts[int(games.random_actions(rng)[0])] += 1
     assert min(counts.values()) > 4000 / len(legal) * 0.8
+
+
+def test_agent_params_validation():
+    from beasty._ext import AgentParams
+
+    p = AgentParams("material", bar_weight=3.0, species_weights={"skunk": 2.0})
+    d = p.as_dict()
+    assert d["bar_weight"] == 3.0 and d["species_mult"]["skunk"] == 2.0 and d["kind"] == "material"
+    with pytest.raises(ValueError, match="unknown agent kind"):
+        AgentParams("minimax")
+    with pytest.raises(TypeError, match="unknown agent parameter"):
+        AgentParams("material", bar_wieght=1.0)
+    with pytest.raises(ValueError, match="finite"):
+        AgentParams("outcome", my_bar=float("nan"))
+    with pytest.raises(ValueError, match=">= 0"):
+        AgentParams("material", noise_epsilon=-1.0)
+    with pytest.raises(ValueError, match="unknown species"):
+        AgentParams("material", species_weights={"dragon": 2.0})
+    with pytest.raises(ValueError, match="finite"):
+        AgentParams("material", species_weights={"skunk": float("inf")})

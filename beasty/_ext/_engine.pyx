@@ -137,7 +137,10 @@ cdef class AgentParams:
                 s = Species[str(sname).upper()]
             except KeyError:
                 raise ValueError(f"unknown species {sname!r}") from None
-            self.p.species_mult[int(s)] = float(mult)
+            m = float(mult)
+            if m != m or m in (float("inf"), float("-inf")):
+                raise ValueError(f"species weight of {sname} must be finite, got {m}")
+            self.p.species_mult[int(s)] = m
 
     cdef void _set(self, str name, double v):
         if name == "bar_weight": self.p.bar_weight = v
