@@ -134,10 +134,13 @@ def test_rollout_logp_at_sampling_temperature(opponent):
 def test_spawn_workers_produce_the_same_games():
     torch.manual_seed(1)
     net = PolicyValueNet(SMALL)
-    specs = [GroupSpec("self", 8, 1), GroupSpec("random", 8, 2), GroupSpec("online", 8, 3)]
-    local = GameGenerator(0).generate(net, specs, {}, 0.8, 0.99, 0.95)
+    from beasty.train.rollout import state_dict_to_numpy
+
+    snapshots = {5: state_dict_to_numpy(PolicyValueNet(SMALL)), 7: state_dict_to_numpy(PolicyValueNet(SMALL))}
+    specs = [GroupSpec("self", 8, 1), GroupSpec("random", 8, 2), GroupSpec("checkpoint:7", 8, 3)]
+    local = GameGenerator(0).generate(net, specs, snapshots, 0.8, 0.99, 0.95)
     with GameGenerator(2) as gen:
-        remote = gen.generate(net, specs, {}, 0.8, 0.99, 0.95)
+        remote = gen.generate(net, specs, snapshots, 0.8, 0.99, 0.95)
     for field in ("obs", "mask", "actions", "logp", "values", "advantages", "returns"):
         np.testing.assert_allclose(getattr(remote, field), getattr(local, field), atol=1e-6)
     assert remote.results == local.results and remote.games == 24

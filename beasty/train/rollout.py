@@ -260,12 +260,15 @@ class GameGenerator:
         learner = state_dict_to_numpy(net)
         shares = [list(range(w, len(specs), self.num_workers)) for w in range(self.num_workers)]
         shares = [share for share in shares if share]
-        pending = [
-            self._pool.apply_async(
-                run_groups, (net.cfg, learner, [specs[i] for i in share], snapshots, temperature, gamma, lam)
+        pending = []
+        for share in shares:
+            mine = [specs[i] for i in share]
+            # ship each worker only the snapshots its groups play against
+            used = {int(s.opponent.split(":", 1)[1]) for s in mine if s.opponent.startswith("checkpoint:")}
+            needed = {k: snapshots[k] for k in used}
+            pending.append(
+                self._pool.apply_async(run_groups, (net.cfg, learner, mine, needed, temperature, gamma, lam))
             )
-            for share in shares
-        ]
         ordered: list[Rollout | None] = [None] * len(specs)
         for share, p in zip(shares, pending, strict=True):
             for i, part in zip(share, p.get(), strict=True):
