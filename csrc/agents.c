@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "beasty.h"
+#include "policy.h"
 
 #define SP(c) ((int)((c) & 0x0F))
 #define OWNER(c) ((int)(((c) >> 4) & 1))
@@ -288,7 +289,7 @@ int32_t bb_agent_scores(const bb_game *g, const bb_agent_params *p, double *scor
     return m;
 }
 
-static int32_t choose(const bb_game *g, const bb_agent_params *p, bb_rng *rng) {
+int32_t bb_agent_choose(const bb_game *g, const bb_agent_params *p, bb_rng *rng) {
     int32_t legal[BB_NUM_ACTIONS];
     double v[BB_NUM_ACTIONS];
     int32_t m = bb_game_legal(g, 0, legal);
@@ -307,13 +308,46 @@ static int32_t choose(const bb_game *g, const bb_agent_params *p, bb_rng *rng) {
     return nt == 1 ? ties[0] : ties[bb_rng_bounded(rng, (uint32_t)nt)];
 }
 
-bb_status bb_batch_agent_actions(const bb_game *games, int32_t n, const int32_t *idx, int32_t k,
-                                 const bb_agent_params *p, bb_rng *rng, int32_t *out) {
-    if (k < 0) return BB_ERR_INDEX;
-    for (int32_t j = 0; j < k; j++) {
-        int32_t i = idx ? idx[j] : j;
-        if (i < 0 || i >= n) return BB_ERR_INDEX;
+/* The hand enters a score only through the MaterialEvaluator's hand term
+ * (hand_weight x points x multiplier over the cards left in hand), so the
+ * score with hand {card} minus that card's own term equals the score with
+ * any hand H holding it, less the constant term of H. */
+void bb_agent_scores_any_hand(const bb_game *g, const bb_agent_params *p, uint32_t species_mask,
+                              double *scores) {
+    for (int a = 0; a < BB_NUM_ACTIONS; a++) scores[a] = NAN;
+    if (g->done) return;
+    bb_agent_params material_default;
+    const bb_agent_params *hand_params = p;
+    if (p->kind == BB_AGENT_ONLINE) { /* online scores with the default material weights */
+        bb_agent_params_default(&material_default, BB_AGENT_MATERIAL);
+        hand_params = &material_default;
     }
-    for (int32_t j = 0; j < k; j++) out[j] = choose(&games[idx ? idx[j] : j], p, rng);
-    return BB_OK;
+    int me = g->to_move;
+    bb_game one = *g;
+    for (int s = 1; s <= BB_NUM_SPECIES; s++) {
+        if (!((species_mask >> s) & 1)) continue;
+        memset(one.hand[me], 0, BB_HAND_MAX);
+        one.hand[me][0] = BB_CARD(me, s);
+        one.hand_len[me] = 1;
+        double own_term = p->kind == BB_AGENT_OUTCOME
+                              ? 0.0
+                              : hand_params->hand_weight * bb_species_points(s) * hand_params->species_mult[s];
+        int32_t first = bb_species_first_action(s);
+        for (int32_t a = first; a < first + bb_species_num_actions(s); a++)
+            if (bb_game_is_legal(&one, a)) scores[a] = score_action(&one, p, a) - own_term;
+    }
+}
+
+/* ------------------------------------------------------------ policies */
+static int32_t choose_scripted(void *state, const bb_game *g, bb_rng *rng) {
+    return bb_agent_choose(g, (const bb_agent_params *)state, rng);
+}
+
+static void scores_scripted(const void *state, const bb_game *g, uint32_t species_mask, double *scores) {
+    bb_agent_scores_any_hand(g, (const bb_agent_params *)state, species_mask, scores);
+}
+
+bb_policy bb_policy_scripted(const bb_agent_params *params) {
+    bb_policy p = {(void *)params, choose_scripted, scores_scripted};
+    return p;
 }

@@ -1,9 +1,11 @@
-/* batch.c -- stepping, observing and the random agent over arrays of games.
+/* batch.c -- stepping, observing and choosing (any bb_policy) over arrays of games.
  * Python owns every buffer; these loops never allocate and run without the
  * GIL.  `idx` selects k games (NULL: games 0..k-1). */
+#include <math.h>
 #include <string.h>
 
 #include "beasty.h"
+#include "policy.h"
 
 #define GAME_AT(j) (idx ? idx[j] : (j))
 
@@ -80,14 +82,50 @@ bb_status bb_batch_observe(const bb_game *games, int32_t n, const int32_t *idx, 
     return BB_OK;
 }
 
-bb_status bb_batch_random_actions(const bb_game *games, int32_t n, const int32_t *idx,
-                                  int32_t k, bb_rng *rng, int32_t *out) {
-    bb_status st = check_idx(n, idx, k, 0);
-    if (st != BB_OK) return st;
+/* ------------------------------------------------------------ policies */
+static int32_t choose_random(void *state, const bb_game *g, bb_rng *rng) {
+    (void)state;
     int32_t legal[BB_NUM_ACTIONS];
+    int32_t m = bb_game_legal(g, 0, legal);
+    return m > 0 ? legal[bb_rng_bounded(rng, (uint32_t)m)] : -1;
+}
+
+static void scores_random(const void *state, const bb_game *g, uint32_t species_mask, double *scores) {
+    (void)state;
+    bb_game any = *g; /* legality by queue alone: give the mover every species of the mask */
+    for (int32_t a = 0; a < BB_NUM_ACTIONS; a++) {
+        const bb_action_info *info = bb_action_get(a);
+        scores[a] = NAN;
+        if (!((species_mask >> info->species) & 1)) continue;
+        any.hand[any.to_move][0] = BB_CARD(any.to_move, info->species);
+        any.hand_len[any.to_move] = 1;
+        if (bb_game_is_legal(&any, a)) scores[a] = 0.0;
+    }
+}
+
+bb_policy bb_policy_random(void) {
+    bb_policy p = {0, choose_random, scores_random};
+    return p;
+}
+
+void bb_policy_rng(bb_rng *rng, uint64_t seed, const bb_game *g) {
+    bb_rng_seed(rng, seed ^ bb_game_infoset_hash(g));
+    bb_rng_next(rng); /* decorrelate nearby seeds */
+}
+
+bb_status bb_batch_actions(const bb_game *games, int32_t n, const int32_t *idx, int32_t k,
+                           const bb_policy *policy, uint64_t seed, int32_t *out, int32_t *bad) {
+    bb_status st = check_idx(n, idx, k, bad);
+    if (st != BB_OK) return st;
     for (int32_t j = 0; j < k; j++) {
-        int32_t m = bb_game_legal(&games[GAME_AT(j)], 0, legal);
-        out[j] = m > 0 ? legal[bb_rng_bounded(rng, (uint32_t)m)] : -1;
+        const bb_game *g = &games[GAME_AT(j)];
+        if (g->done) {
+            out[j] = -1;
+            continue;
+        }
+        bb_rng rng;
+        bb_policy_rng(&rng, seed, g);
+        out[j] = policy->choose(policy->state, g, &rng);
     }
     return BB_OK;
 }

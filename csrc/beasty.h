@@ -139,15 +139,23 @@ typedef struct bb_game {
     uint8_t start_player;                  /* who moved first */
     uint8_t done;                          /* 1 once the game is over */
     uint8_t early_stop;                    /* 1: stop when fewer than 5 cards remain in play */
+    uint8_t history_len;                   /* == turn while the whole history is known, else 0 */
+    uint8_t history[BB_NUM_CARDS];         /* action index of every card played, in order */
     bb_rng rng;                            /* per-game generator, used by bb_game_deal */
 } bb_game;
+
+/* The history is public: player start_player ^ (t & 1) played history[t],
+ * so the queue, bar and THAT'S IT can be replayed from it (the search
+ * infers the opponent's hand from their earlier choices this way).  A
+ * state loaded without a history (history_len 0 < turn) keeps none. */
 
 typedef enum bb_status {
     BB_OK = 0,
     BB_ERR_ILLEGAL = 1,   /* action index out of range or not legal now */
     BB_ERR_DONE = 2,      /* the game is already over */
     BB_ERR_INDEX = 3,     /* game index out of range (batch API) */
-    BB_ERR_STATE = 4      /* an explicit state violates the invariants */
+    BB_ERR_STATE = 4,     /* an explicit state violates the invariants */
+    BB_ERR_PARAM = 5      /* a parameter is out of range (search, policies) */
 } bb_status;
 
 /* Seeds the game's RNG with `seed` and deals (bb_game_deal). */
@@ -235,10 +243,10 @@ bb_status bb_batch_step(bb_game *games, int32_t n, const int32_t *idx, int32_t k
 bb_status bb_batch_observe(const bb_game *games, int32_t n, const int32_t *idx, int32_t k,
                            float *obs, uint8_t *mask);
 
-/* Random agent: a uniformly random legal action for each selected game
- * (-1 for a finished game), drawn from `rng`. */
-bb_status bb_batch_random_actions(const bb_game *games, int32_t n, const int32_t *idx,
-                                  int32_t k, bb_rng *rng, int32_t *out);
+/* 64-bit hash of what the player to move knows: the public zones and
+ * counts, the history, and their own hand and pile as sets.  Equal for two
+ * states that differ only in cards hidden from the mover. */
+uint64_t bb_game_infoset_hash(const bb_game *g);
 
 /* ----------------------------------------------------- scripted agents
  * One-ply lookahead agents of shared/OPPONENTS.md (heuristic family,
@@ -268,10 +276,16 @@ void bb_agent_params_default(bb_agent_params *p, int32_t kind);
 /* Score of every legal action for the player to move (scores[a], NaN where
  * illegal), without noise.  Returns the number of legal actions. */
 int32_t bb_agent_scores(const bb_game *g, const bb_agent_params *p, double *scores);
-/* Chooses an action for each selected game (-1 for a finished one). */
-bb_status bb_batch_agent_actions(const bb_game *games, int32_t n, const int32_t *idx,
-                                 int32_t k, const bb_agent_params *p, bb_rng *rng,
-                                 int32_t *out);
+/* The scripted agent's choice for the player to move (-1 if over): the
+ * best score, exact ties broken uniformly with `rng` (as is the noise). */
+int32_t bb_agent_choose(const bb_game *g, const bb_agent_params *p, bb_rng *rng);
+/* Scores of every action whose species is in `species_mask` (bit s for
+ * species s) and that the queue allows, as if that species were in the
+ * mover's hand (NaN elsewhere).  For any hand H these equal the scores
+ * with hand H up to one constant, so a softmax over the actions of H is
+ * exact: how the search weighs the opponent's possible hands. */
+void bb_agent_scores_any_hand(const bb_game *g, const bb_agent_params *p, uint32_t species_mask,
+                              double *scores);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "beasty.h"
+#include "policy.h"
 
 static double now(void) {
     struct timespec ts;
@@ -26,10 +27,11 @@ int main(int argc, char **argv) {
     bb_batch_reset(games, n, 0, 1);
     bb_rng rng;
     bb_rng_seed(&rng, 12345);
+    bb_policy random = bb_policy_random();
     long steps = turns / n, games_done = 0;
     double t0 = now();
     for (long s = 0; s < steps; s++) {
-        bb_batch_random_actions(games, n, 0, n, &rng, actions);
+        bb_batch_actions(games, n, 0, n, &random, bb_rng_next(&rng), actions, 0);
         bb_batch_step(games, n, 0, n, actions, 1, 0, dones, 0, 0);
         for (int32_t i = 0; i < n; i++) games_done += dones[i];
     }

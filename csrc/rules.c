@@ -343,6 +343,7 @@ bb_status bb_game_step(bb_game *g, int32_t a) {
     bb_status st = bb_game_play(g, a);
     if (st != BB_OK) return st;
     int p = g->to_move;
+    if (g->history_len == g->turn) g->history[g->history_len++] = (uint8_t)a;
     /* 5. draw */
     if (g->deck_pos[p] < BB_DECK_MAX) g->hand[p][g->hand_len[p]++] = g->deck[p][g->deck_pos[p]++];
     g->turn++;
@@ -374,6 +375,40 @@ int32_t bb_game_winner(const bb_game *g) {
     return s0 > s1 ? 0 : (s1 > s0 ? 1 : -1);
 }
 
+/* ---------------------------------------------------------- infoset */
+static uint64_t mix64(uint64_t h, uint64_t v) {
+    h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 29);
+}
+
+/* Fixed-size zones hash as whole words: cells past a zone's length are 0. */
+static uint64_t bytes_hash(uint64_t h, const uint8_t *bytes, size_t n) {
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = 0;
+        memcpy(&w, bytes + i, n - i < 8 ? n - i : 8);
+        h = mix64(h, w);
+    }
+    return h;
+}
+
+uint64_t bb_game_infoset_hash(const bb_game *g) {
+    int me = g->to_move;
+    uint64_t own = 0; /* own hand and pile as sets: the pile's order is hidden */
+    for (int h = 0; h < g->hand_len[me]; h++) own |= 1ull << SP(g->hand[me][h]);
+    for (int i = g->deck_pos[me]; i < BB_DECK_MAX; i++) own |= 1ull << (16 + SP(g->deck[me][i]));
+    uint64_t counts = (uint64_t)g->hand_len[0] | (uint64_t)g->hand_len[1] << 8 | (uint64_t)g->deck_pos[0] << 16 |
+                      (uint64_t)g->deck_pos[1] << 24 | (uint64_t)g->turn << 32 | (uint64_t)me << 40 |
+                      (uint64_t)g->start_player << 41 | (uint64_t)g->early_stop << 42 |
+                      (uint64_t)g->done << 43 | (uint64_t)g->history_len << 48;
+    uint64_t h = mix64(mix64(own, counts), (uint64_t)g->queue_len << 16 | g->bar_len << 8 | g->ti_len);
+    h = bytes_hash(h, g->queue, BB_QUEUE_MAX);
+    h = bytes_hash(h, g->bar, BB_NUM_CARDS);
+    h = bytes_hash(h, g->thats_it, BB_NUM_CARDS);
+    return bytes_hash(h, g->history, BB_NUM_CARDS);
+}
+
 static int valid_cards(const uint8_t *cards, int n, int cap) {
     if (n < 0 || n > cap) return 0;
     for (int i = 0; i < n; i++) {
@@ -402,6 +437,9 @@ bb_status bb_game_validate(const bb_game *g) {
         total += g->hand_len[p] + BB_DECK_MAX - g->deck_pos[p];
     }
     if (total > BB_NUM_CARDS) return BB_ERR_STATE;
+    if (g->history_len != 0 && g->history_len != g->turn) return BB_ERR_STATE;
+    for (int t = 0; t < BB_NUM_CARDS; t++)
+        if (t < g->history_len ? g->history[t] >= BB_NUM_ACTIONS : g->history[t] != 0) return BB_ERR_STATE;
     if (g->done != (uint8_t)bb_game_is_terminal(g)) return BB_ERR_STATE;
     if (!g->done && g->hand_len[g->to_move] == 0) return BB_ERR_STATE;
     return BB_OK;

@@ -14,9 +14,14 @@ try:
         OBS_SEGMENTS,
         QUEUE_MAX,
         SCALAR_NAMES,
+        SEARCH_DEFAULTS,
         AgentParams,
         GameBatch,
+        Policy,
+        RandomPolicy,
         Rng,
+        ScriptedPolicy,
+        Search,
         action_table,
     )
 except ModuleNotFoundError as e:  # pragma: no cover - depends on how beasty was installed
@@ -35,8 +40,13 @@ __all__ = [
     "OBS_SEGMENTS",
     "QUEUE_MAX",
     "SCALAR_NAMES",
+    "SEARCH_DEFAULTS",
     "AgentParams",
     "GameBatch",
+    "Policy",
+    "RandomPolicy",
     "Rng",
+    "ScriptedPolicy",
+    "Search",
     "action_table",
 ]

@@ -6,11 +6,15 @@ Arguments are checked here once (shape, dtype, range) and turned into
 ``TypeError``/``ValueError``/``IndexError``; the C loops then run without
 the GIL.
 """
-from libc.stdint cimport int32_t, uint8_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy, memset
 
 cimport beasty._ext.cbeasty as c
+cimport beasty._ext.cpolicy as cp
+cimport beasty._ext.csearch as cs
+
+import threading
 
 import numpy as np
 
@@ -54,13 +58,20 @@ ACTION_NAMES = tuple(_PY_ACTION_NAMES)
 cdef str _status_message(c.bb_status st):
     return {c.BB_ERR_ILLEGAL: "illegal action", c.BB_ERR_DONE: "game is over",
             c.BB_ERR_INDEX: "game index out of range",
-            c.BB_ERR_STATE: "invalid state"}.get(st, "error")
+            c.BB_ERR_STATE: "invalid state", c.BB_ERR_PARAM: "parameter out of range"}.get(st, "error")
 
 
 def _check_int(value, str name):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     return int(value)
+
+
+def _check_seed(value, str name="seed"):
+    value = _check_int(value, name)
+    if not 0 <= value < 2 ** 64:
+        raise ValueError(f"{name} must be in [0, 2**64), got {value}")
+    return value
 
 
 cdef class Rng:
@@ -176,6 +187,183 @@ cdef class AgentParams:
                  late_removal=self.p.late_removal)
         d["species_mult"] = {Species(s).name.lower(): self.p.species_mult[s] for s in range(1, 13)}
         return d
+
+
+# ------------------------------------------------------------------ policies
+cdef class Policy:
+    """A C policy (csrc/policy.h): a function pointer and the memory it works
+    on.  Drive it with :meth:`GameBatch.actions`.  ``lock`` serialises the
+    calls of threads that share one (the search's tree is not shared-safe)."""
+    cdef cp.bb_policy policy
+    cdef readonly object lock
+    cdef object _keep  # Python objects whose memory the C policy points into
+
+    def __cinit__(self, *args, **kwargs):
+        self.lock = threading.Lock()
+
+
+cdef class RandomPolicy(Policy):
+    """Uniform over the legal actions."""
+
+    def __init__(self):
+        self.policy = cp.bb_policy_random()
+
+
+cdef class ScriptedPolicy(Policy):
+    """A scripted one-ply agent (csrc/agents.c) with the given parameters."""
+
+    def __init__(self, AgentParams params not None):
+        self._keep = params
+        self.policy = cp.bb_policy_scripted(&params.p)
+
+    @property
+    def params(self):
+        return self._keep
+
+
+_RANDOM_POLICY = RandomPolicy()
+
+#: Defaults of the search's plain parameters (csrc/search.h, bb_search_config);
+#: their ranges are checked once, in C (bb_search_check).
+SEARCH_DEFAULTS = {
+    "algorithm": "ismcts",
+    "simulations": 1000,
+    "time_limit_ms": 0.0,
+    "exploration": 0.7,
+    "use_prior": False,
+    "prior_temperature": 1.0,
+    "margin_weight": 0.3,
+    "endgame_cards": 4,
+    "infer_hands": True,
+    "model_in_tree": False,
+    "candidates": 256,
+    "model_temperature": 1.0,
+    "model_epsilon": 0.1,
+}
+_ALGORITHMS = {"pimc": cs.BB_SEARCH_PIMC, "ismcts": cs.BB_SEARCH_ISMCTS}
+
+
+cdef class Search(Policy):
+    """The search player of csrc/search.h for one decision at a time.
+
+    ``rollout`` plays the mover's side in rollouts (and gives its prior);
+    ``models`` are the opponent models with prior weights ``model_prior``
+    (default equal): they play the opponent in rollouts and weigh the
+    opponent's possible hands by their earlier choices.  Keyword arguments
+    override :data:`SEARCH_DEFAULTS`; an unknown name raises ``TypeError``,
+    a value out of range ``ValueError`` naming it."""
+    cdef cs.bb_search s
+    cdef readonly dict config
+
+    def __init__(self, Policy rollout not None, models, model_prior=None, **overrides):
+        config = dict(SEARCH_DEFAULTS)
+        for name, value in overrides.items():
+            if name not in config:
+                raise TypeError(f"unknown search parameter {name!r}; known: {', '.join(SEARCH_DEFAULTS)}")
+            config[name] = value
+        cdef dict numeric = {}
+        for name, value in config.items():
+            default = SEARCH_DEFAULTS[name]
+            if name == "algorithm":
+                if value not in _ALGORITHMS:
+                    raise ValueError(f"algorithm must be one of {sorted(_ALGORITHMS)}, got {value!r}")
+                numeric[name] = _ALGORITHMS[value]
+            elif isinstance(default, bool):
+                if not isinstance(value, (bool, np.bool_)):
+                    raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+                numeric[name] = int(bool(value))
+            elif isinstance(default, int):
+                numeric[name] = _check_int(value, name)
+                if not -2 ** 31 <= numeric[name] < 2 ** 31:
+                    raise ValueError(f"{name} is out of range: {value}")
+            else:
+                if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+                    raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+                numeric[name] = float(value)
+        models = list(models)
+        if not 1 <= len(models) <= cs.BB_SEARCH_MAX_MODELS:
+            raise ValueError(f"models must hold 1 to {cs.BB_SEARCH_MAX_MODELS} policies, got {len(models)}")
+        for m in models:
+            if not isinstance(m, Policy) or isinstance(m, Search):
+                raise TypeError("models must be RandomPolicy or ScriptedPolicy objects")
+        if isinstance(rollout, Search):
+            raise TypeError("rollout must be a RandomPolicy or a ScriptedPolicy")
+        prior = [1.0] * len(models) if model_prior is None else [float(w) for w in model_prior]
+        if len(prior) != len(models):
+            raise ValueError(f"model_prior must hold one weight per model ({len(models)}), got {len(prior)}")
+        self.s.config = numeric
+        self.s.self_policy = (<Policy>rollout).policy
+        self.s.num_models = len(models)
+        for j, m in enumerate(models):
+            self.s.models[j] = (<Policy>m).policy
+            self.s.model_prior[j] = prior[j]
+        self._keep = (rollout, tuple(models))
+        self.config = config
+        cdef int64_t capacity = numeric["simulations"] + 1 if numeric["algorithm"] == cs.BB_SEARCH_ISMCTS else 0
+        if capacity > cs.BB_SEARCH_MAX_SIMULATIONS + 1:
+            capacity = 0  # bb_search_check names simulations
+        if capacity:
+            self.s.nodes = <cs.bb_search_node *>calloc(capacity, sizeof(cs.bb_search_node))
+            if self.s.nodes == NULL:
+                raise MemoryError()
+            self.s.capacity = <int32_t>capacity
+        self.s.work = <cs.bb_search_workspace *>calloc(1, sizeof(cs.bb_search_workspace))
+        if self.s.work == NULL:
+            raise MemoryError()
+        cdef const char *bad = NULL
+        if cs.bb_search_check(&self.s, &bad) != c.BB_OK:
+            field = bad.decode() if bad != NULL else "parameters"
+            shown = prior if field == "model_prior" else config.get(field, "")
+            raise ValueError(f"search parameter {field} out of range: {shown!r} (see csrc/search.h)")
+        self.policy = cs.bb_policy_search(&self.s)
+
+    def __dealloc__(self):
+        free(self.s.nodes)
+        free(self.s.work)
+
+    def sample(self, GameBatch games not None, i, count, seed):
+        """``count`` determinizations of game i as the search draws them:
+        a :class:`GameBatch` of them (auto_reset off) and the index of the
+        opponent model that plays in each (int32 ``[count]``)."""
+        i = games._check_game(i)
+        count = _check_int(count, "count")
+        if not 1 <= count <= 1 << 20:
+            raise ValueError(f"count must be in [1, 2**20], got {count}")
+        if games.games[i].done:
+            raise ValueError(f"game {i} is over")
+        cdef uint64_t seed64 = _check_seed(seed)
+        cdef GameBatch worlds = GameBatch(count, auto_reset=False)
+        models = np.empty(count, dtype=np.int32)
+        cdef int32_t[::1] models_v = models
+        cdef c.bb_rng rng
+        cdef const c.bb_game *g = &games.games[<int>i]
+        cdef int32_t n = count
+        c.bb_rng_seed(&rng, seed64)
+        with self.lock, nogil:
+            cs.bb_search_sample(&self.s, g, &rng, n, worlds.games, &models_v[0])
+        return worlds, models
+
+    def run(self, GameBatch games not None, i, seed):
+        """One search for game i's mover: a dict with ``action``,
+        ``iterations``, ``solved``, ``elapsed_ms``, ``visits`` and ``value``
+        (per action, int32/float64 [33]) and ``model_posterior``."""
+        i = games._check_game(i)
+        cdef uint64_t seed64 = _check_seed(seed)
+        cdef cs.bb_search_result r
+        cdef c.bb_rng rng
+        cdef const c.bb_game *g = &games.games[i]
+        with self.lock, nogil:
+            cp.bb_policy_rng(&rng, seed64, g)
+            cs.bb_search_run(&self.s, g, &rng, &r)
+        return {
+            "action": int(r.action),
+            "iterations": int(r.iterations),
+            "solved": bool(r.solved),
+            "elapsed_ms": float(r.elapsed_ms),
+            "visits": np.array([r.visits[a] for a in range(c.BB_NUM_ACTIONS)], dtype=np.int32),
+            "value": np.array([r.value[a] for a in range(c.BB_NUM_ACTIONS)], dtype=np.float64),
+            "model_posterior": [float(r.model_posterior[m]) for m in range(self.s.num_models)],
+        }
 
 
 cdef tuple _cards(const uint8_t *cards, int n):
@@ -351,19 +539,21 @@ cdef class GameBatch:
         return out
 
     def random_actions(self, Rng rng not None, idx=None):
-        """A uniformly random legal action per selected game (-1 if over)."""
-        return self._choose(NULL, rng, idx)
+        """A uniformly random legal action per selected game (-1 if over),
+        with a fresh seed drawn from ``rng``."""
+        return self.actions(_RANDOM_POLICY, rng.next_u64(), idx)
 
-    def agent_actions(self, AgentParams params not None, Rng rng not None, idx=None):
-        """The scripted agent's choice per selected game (-1 if over)."""
-        return self._choose(&params.p, rng, idx)
+    def actions(self, Policy policy not None, seed, idx=None):
+        """``policy``'s choice per selected game (-1 for a finished game).
 
-    cdef object _choose(self, const c.bb_agent_params *params, Rng rng, idx):
-        """Random agent (params NULL) or scripted agent, for each selected game."""
+        Each decision's random stream is seeded from ``seed`` and what the
+        mover knows (csrc/policy.h), so the same seed gives the same moves
+        for a game alone or inside any batch."""
         cdef int32_t[::1] idx_v
         cdef int32_t[::1] out_v
         cdef const int32_t *idx_p = NULL
         cdef int32_t k
+        cdef uint64_t seed64 = _check_seed(seed)
         ids = self._idx(idx)
         k = self.n if ids is None else len(ids)
         out = np.empty(k, dtype=np.int32)
@@ -373,11 +563,8 @@ cdef class GameBatch:
         if ids is not None:
             idx_v = ids
             idx_p = &idx_v[0]
-        with nogil:
-            if params == NULL:
-                c.bb_batch_random_actions(self.games, self.n, idx_p, k, &rng.rng, &out_v[0])
-            else:
-                c.bb_batch_agent_actions(self.games, self.n, idx_p, k, params, &rng.rng, &out_v[0])
+        with policy.lock, nogil:
+            cp.bb_batch_actions(self.games, self.n, idx_p, k, &policy.policy, seed64, &out_v[0], NULL)
         return out
 
     def agent_scores(self, i, AgentParams params not None):
@@ -469,11 +656,12 @@ cdef class GameBatch:
             turn=int(g.turn),
             to_move=int(g.to_move),
             early_stop=bool(g.early_stop),
+            history=tuple(int(g.history[t]) for t in range(g.history_len)),
         )
 
     def set_state(self, i, state, strict=True):
         """Loads a :class:`beasty.rules.State` into game i (its RNG stream is
-        kept).  With ``strict`` the 24 cards must each appear exactly once;
+        kept; the start player follows from ``to_move`` and ``turn``).  With ``strict`` the 24 cards must each appear exactly once;
         without it only the zone sizes and card codes are checked (for
         hand-made rule scenarios).  Raises ``ValueError`` on a bad state and
         leaves the game unchanged."""
@@ -483,7 +671,6 @@ cdef class GameBatch:
         cdef c.bb_game g
         memset(&g, 0, sizeof(g))
         g.rng = self.games[i].rng
-        g.start_player = self.games[i].start_player
         g.queue_len = _put_cards(g.queue, 4, state.queue, "queue")  # <= 4 between turns
         g.bar_len = _put_cards(g.bar, 24, state.bar, "bar")
         g.ti_len = _put_cards(g.thats_it, 24, state.thats_it, "thats_it")
@@ -503,6 +690,17 @@ cdef class GameBatch:
         if state.to_move not in (0, 1):
             raise ValueError(f"to_move must be 0 or 1, got {state.to_move!r}")
         g.to_move = state.to_move
+        g.start_player = g.to_move ^ (g.turn & 1)
+        history = tuple(state.history)
+        if len(history) not in (0, turn):
+            raise ValueError(f"history must be empty or hold one action per turn ({turn}), "
+                             f"got {len(history)}")
+        for t, a in enumerate(history):
+            a = _check_int(a, "history action")
+            if not 0 <= a < c.BB_NUM_ACTIONS:
+                raise ValueError(f"history[{t}] = {a} is not an action index")
+            g.history[t] = a
+        g.history_len = len(history)
         g.early_stop = bool(state.early_stop)
         g.done = c.bb_game_is_terminal(&g)
         if strict:
@@ -513,6 +711,33 @@ cdef class GameBatch:
         if c.bb_game_validate(&g) != c.BB_OK:
             raise ValueError("invalid state: zone sizes, card codes or player to move are inconsistent")
         self.games[i] = g
+
+    def determinize(self, i, seed):
+        """A uniformly random full state consistent with what game i's mover
+        knows (csrc/search.h), as a :class:`beasty.rules.State`."""
+        i = self._check_game(i)
+        cdef uint64_t seed64 = _check_seed(seed)
+        cdef c.bb_rng rng
+        cdef GameBatch one = GameBatch(1, auto_reset=False)
+        c.bb_rng_seed(&rng, seed64)
+        cs.bb_determinize(&self.games[i], &rng, &one.games[0])
+        return one.get_state(0)
+
+    def solve_endgame(self, i):
+        """Exact value of game i once both piles are empty, for the player
+        to move: ``(result, margin, best_action, positions)`` with result
+        +1/0/-1 under best play by both (win first, then points)."""
+        i = self._check_game(i)
+        cdef c.bb_game *g = &self.games[i]
+        if g.deck_pos[0] != c.BB_DECK_MAX or g.deck_pos[1] != c.BB_DECK_MAX:
+            raise ValueError(f"game {i} still has cards in a pile: its endgame is not exact yet")
+        cdef int32_t best = -1
+        cdef int64_t positions = 0
+        cdef int32_t v
+        with nogil:
+            v = cs.bb_endgame_solve(g, &best, &positions)
+        result = (v > 0) - (v < 0)
+        return result, int(v - 64 * result), int(best), int(positions)
 
     def clone(self):
         """An independent copy (same games, same RNG streams)."""

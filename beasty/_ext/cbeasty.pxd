@@ -30,6 +30,7 @@ cdef extern from "beasty.h" nogil:
         BB_ERR_DONE
         BB_ERR_INDEX
         BB_ERR_STATE
+        BB_ERR_PARAM
 
     ctypedef enum bb_agent_kind:
         BB_AGENT_MATERIAL
@@ -60,6 +61,8 @@ cdef extern from "beasty.h" nogil:
         uint8_t start_player
         uint8_t done
         uint8_t early_stop
+        uint8_t history_len
+        uint8_t history[24]
         bb_rng rng
 
     ctypedef struct bb_agent_params:
@@ -96,11 +99,10 @@ cdef extern from "beasty.h" nogil:
                             uint8_t *dones, int32_t *scores, int32_t *bad)
     bb_status bb_batch_observe(const bb_game *games, int32_t n, const int32_t *idx, int32_t k,
                                float *obs, uint8_t *mask)
-    bb_status bb_batch_random_actions(const bb_game *games, int32_t n, const int32_t *idx,
-                                      int32_t k, bb_rng *rng, int32_t *out)
+    uint64_t bb_game_infoset_hash(const bb_game *g)
 
     void bb_agent_params_default(bb_agent_params *p, int32_t kind)
     int32_t bb_agent_scores(const bb_game *g, const bb_agent_params *p, double *scores)
-    bb_status bb_batch_agent_actions(const bb_game *games, int32_t n, const int32_t *idx,
-                                     int32_t k, const bb_agent_params *p, bb_rng *rng,
-                                     int32_t *out)
+    int32_t bb_agent_choose(const bb_game *g, const bb_agent_params *p, bb_rng *rng)
+    void bb_agent_scores_any_hand(const bb_game *g, const bb_agent_params *p, uint32_t species_mask,
+                                  double *scores)

@@ -1,25 +1,66 @@
-"""Agents: the random agent, the ten reference opponents and the registry.
+"""Agents: the random agent, the ten reference opponents, the search agents
+and the registry.
 
 >>> from beasty.agents import make, OPPONENT_NAMES
 >>> opponent = make("outcome_heuristic", seed=1)
+>>> champion = make("champion")
+>>> planner = make("search", simulations=200, algorithm="pimc")
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 from beasty.agents.base import Agent
 from beasty.agents.scripted import (
     DISTILLED_WEIGHTS,
     OPPONENT_NAMES,
     OPPONENT_SPECS,
+    PolicyAgent,
     RandomAgent,
     ScriptedAgent,
-    make,
+    make_opponent,
+    policy_for,
 )
+from beasty.agents.search import CHAMPION_SETTINGS, DEFAULT_MODELS, ISMCTS_SETTINGS, SearchAgent
+
+#: Agents with settings of their own: name -> the SearchAgent keywords.
+SEARCH_AGENTS: dict[str, dict[str, Any]] = {
+    "search": {},
+    "ismcts": ISMCTS_SETTINGS,
+    "champion": CHAMPION_SETTINGS,
+}
+
+AGENT_NAMES: tuple[str, ...] = (*OPPONENT_NAMES, *SEARCH_AGENTS)
+
+
+def make(name: str, seed: int = 0, **settings: Any) -> Agent:
+    """Builds an agent by name: one of the ten reference opponents (no
+    settings), or ``search``, ``ismcts``, ``champion`` (keywords override
+    their settings, see :class:`SearchAgent`)."""
+    if name in SEARCH_AGENTS:
+        return SearchAgent(name, seed, **{**SEARCH_AGENTS[name], **settings})
+    if settings:
+        raise TypeError(f"agent {name!r} takes no settings, got {', '.join(settings)}")
+    if name not in OPPONENT_SPECS:
+        raise ValueError(f"unknown agent {name!r}; known: {', '.join(AGENT_NAMES)}")
+    return make_opponent(name, seed)
+
 
 __all__ = [
+    "AGENT_NAMES",
+    "CHAMPION_SETTINGS",
+    "DEFAULT_MODELS",
     "DISTILLED_WEIGHTS",
+    "ISMCTS_SETTINGS",
     "OPPONENT_NAMES",
     "OPPONENT_SPECS",
+    "SEARCH_AGENTS",
     "Agent",
+    "PolicyAgent",
     "RandomAgent",
     "ScriptedAgent",
+    "SearchAgent",
     "make",
+    "policy_for",
 ]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from beasty._ext import AgentParams, GameBatch, Rng
+from beasty._ext import AgentParams, GameBatch, Policy, RandomPolicy, ScriptedPolicy
 from beasty.agents.base import Agent, IntArray
 
 
@@ -32,43 +32,53 @@ def _as_idx(idx: Sequence[int] | npt.NDArray[np.integer]) -> npt.NDArray[np.int3
     return arr.astype(np.int32, copy=False)
 
 
-class RandomAgent(Agent):
-    """Uniform over the legal *actions* (a parrot with a 3-card queue is 3
-    options), drawn in C."""
+class PolicyAgent(Agent):
+    """An agent whose decisions are a C policy (:class:`beasty._ext.Policy`),
+    driven through :meth:`GameBatch.actions`: each decision's random stream
+    comes from the agent's seed and what the mover knows, so a game played
+    alone and the same game inside any batch get the same moves."""
 
-    name = "random"
-
-    def __init__(self, seed: int = 0) -> None:
-        self.rng = Rng(seed)
+    def __init__(self, name: str, policy: Policy, seed: int = 0) -> None:
+        self.name = name
+        self.policy = policy
+        self.seed = _check_seed(seed)
 
     def reseed(self, seed: int) -> None:
-        self.rng = Rng(seed)
+        self.seed = _check_seed(seed)
 
     def act_batch(self, games: GameBatch, idx: Sequence[int] | npt.NDArray[np.integer]) -> IntArray:
         ids = _as_idx(idx)
-        return _check_running(games, ids, games.random_actions(self.rng, ids))
+        return _check_running(games, ids, games.actions(self.policy, self.seed, ids))
 
 
-class ScriptedAgent(Agent):
+class RandomAgent(PolicyAgent):
+    """Uniform over the legal *actions* (a parrot with a 3-card queue is 3
+    options), drawn in C."""
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__("random", RandomPolicy(), seed)
+
+
+class ScriptedAgent(PolicyAgent):
     """A one-ply scorer: ``kind`` "material" (HeuristicAgent), "online"
     (OnlineStrategies) or "outcome" (OutcomeHeuristic); keyword arguments
     are :class:`beasty._ext.AgentParams` fields."""
 
     def __init__(self, name: str, kind: str, seed: int = 0, **params: Any) -> None:
-        self.name = name
         self.params = AgentParams(kind, **params)
-        self.rng = Rng(seed)
-
-    def reseed(self, seed: int) -> None:
-        self.rng = Rng(seed)
-
-    def act_batch(self, games: GameBatch, idx: Sequence[int] | npt.NDArray[np.integer]) -> IntArray:
-        ids = _as_idx(idx)
-        return _check_running(games, ids, games.agent_actions(self.params, self.rng, ids))
+        super().__init__(name, ScriptedPolicy(self.params), seed)
 
     def scores(self, games: GameBatch, i: int) -> npt.NDArray[np.float64]:
         """Score of every action in game i (NaN where illegal), noise excluded."""
         return games.agent_scores(i, self.params)
+
+
+def _check_seed(seed: int) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
+    if not 0 <= int(seed) < 2**64:
+        raise ValueError(f"seed must be in [0, 2**64), got {seed}")
+    return int(seed)
 
 
 #: OPPONENTS.md 1.5, ``DISTILLED_WEIGHTS``.
@@ -105,7 +115,16 @@ OPPONENT_SPECS: dict[str, tuple[str, dict[str, Any]]] = {
 OPPONENT_NAMES: tuple[str, ...] = tuple(OPPONENT_SPECS)
 
 
-def make(name: str, seed: int = 0) -> Agent:
+def policy_for(name: str) -> Policy:
+    """The C policy of a reference opponent (for rollouts and opponent models)."""
+    try:
+        kind, params = OPPONENT_SPECS[name]
+    except KeyError:
+        raise ValueError(f"unknown opponent {name!r}; known: {', '.join(OPPONENT_NAMES)}") from None
+    return RandomPolicy() if kind == "random" else ScriptedPolicy(AgentParams(kind, **params))
+
+
+def make_opponent(name: str, seed: int = 0) -> Agent:
     """Builds one of the ten reference opponents by name, seeded."""
     try:
         kind, params = OPPONENT_SPECS[name]

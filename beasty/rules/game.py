@@ -26,6 +26,9 @@ class State:
     ``decks[p]`` lists player p's pile top first.  ``turn`` counts the cards
     played.  ``early_stop`` ends the game once fewer than five cards remain
     in queue, hands and piles (RULES.md A18; same result as playing out).
+    ``history`` lists the action of every card played, in order (public:
+    player ``(to_move + turn + t) % 2`` played ``history[t]``); it is
+    either complete (``len(history) == turn``) or unknown (``()``).
     """
 
     queue: Cards
@@ -36,6 +39,7 @@ class State:
     turn: int = 0
     to_move: int = 0
     early_stop: bool = True
+    history: tuple[int, ...] = ()
 
     def cards_left(self) -> int:
         return len(self.queue) + sum(map(len, self.hands)) + sum(map(len, self.decks))
@@ -217,6 +221,7 @@ def step(s: State, action: int) -> State:
         decks=(decks[0], decks[1]),
         turn=s.turn + 1,
         to_move=1 - p,
+        history=(*s.history, action) if len(s.history) == s.turn else s.history,
     )
 
 

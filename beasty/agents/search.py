@@ -1,0 +1,78 @@
+"""The search agents (csrc/search.c): a configurable search, the generic
+IS-MCTS baseline and the tuned champion.
+
+None of them is told which opponent it faces: the opponent is modelled as a
+mixture of policies whose weights, together with the opponent's likely
+hand, are inferred from the opponent's own earlier moves in the game.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from beasty._ext import SEARCH_DEFAULTS, Search
+from beasty.agents.scripted import PolicyAgent, policy_for
+
+#: The opponent mixture of the search by default: one greedy player of
+#: each scripted family (material, reactive, outcome) and a uniform one.
+DEFAULT_MODELS: tuple[str, ...] = ("heuristic", "online", "outcome_heuristic", "random")
+
+
+class SearchAgent(PolicyAgent):
+    """Determinized search in C (PIMC or IS-MCTS, csrc/search.h).
+
+    ``rollout`` names the policy that plays the agent's own side in
+    rollouts (and gives the PUCT prior); ``models`` the opponent models and
+    ``model_prior`` their prior weights.  Other keywords are the search's
+    parameters (:data:`beasty._ext.SEARCH_DEFAULTS`: ``algorithm``,
+    ``simulations``, ``time_limit_ms``, ``exploration``, ``use_prior``,
+    ``prior_temperature``, ``margin_weight``, ``endgame_cards``,
+    ``infer_hands``, ``candidates``, ``model_temperature``,
+    ``model_epsilon``).  Bad values raise ``ValueError``/``TypeError``."""
+
+    def __init__(
+        self,
+        name: str = "search",
+        seed: int = 0,
+        rollout: str = "outcome_heuristic",
+        models: Sequence[str] = DEFAULT_MODELS,
+        model_prior: Sequence[float] | None = None,
+        **params: Any,
+    ) -> None:
+        if isinstance(models, str):
+            raise TypeError("models must be a sequence of opponent names, not one string")
+        search = Search(policy_for(rollout), [policy_for(m) for m in models], model_prior, **params)
+        super().__init__(name, search, seed)
+        self.search = search
+        self.settings: dict[str, Any] = {
+            "rollout": rollout,
+            "models": list(models),
+            "model_prior": None if model_prior is None else list(model_prior),
+            **search.config,
+        }
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.settings.items() if SEARCH_DEFAULTS.get(k, object()) != v}
+        return f"SearchAgent({self.name!r}, {changed})"
+
+
+#: The generic planner of issue 7: IS-MCTS, random rollouts for both sides,
+#: UCB1 with c = 2, win/draw/loss values, uniform determinizations.
+ISMCTS_SETTINGS: dict[str, Any] = {
+    "algorithm": "ismcts",
+    "simulations": 400,
+    "rollout": "random",
+    "models": ("random",),
+    "exploration": 2.0,
+    "use_prior": False,
+    "margin_weight": 0.0,
+    "endgame_cards": 0,
+    "infer_hands": False,
+}
+
+#: The champion's settings (see README, "Search").
+CHAMPION_SETTINGS: dict[str, Any] = {
+    "algorithm": "ismcts",
+    "simulations": 1000,
+}

@@ -1,0 +1,604 @@
+/* search.c -- determinization, PIMC, IS-MCTS and the exact endgame
+ * (search.h documents the method).  No allocation: the tree lives in the
+ * caller's arena, the inference tables in the caller's workspace. */
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "search.h"
+
+#define SP(c) ((int)((c) & 0x0F))
+#define OWNER(c) ((int)(((c) >> 4) & 1))
+#define ALL_SPECIES 0x1FFEu /* bits 1..12 */
+#define MARGIN_SCALE 20.0
+#define RESULT_UNIT 64 /* solver value = 64 * result + margin, |margin| <= 36 */
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
+}
+
+static void shuffle(uint8_t *a, int n, bb_rng *rng) {
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)bb_rng_bounded(rng, (uint32_t)(i + 1));
+        uint8_t t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+}
+
+static uint32_t species_mask(const uint8_t *cards, int n) {
+    uint32_t m = 0;
+    for (int i = 0; i < n; i++) m |= 1u << SP(cards[i]);
+    return m;
+}
+
+/* Species of `owner` seen in the queue, the bar and THAT'S IT. */
+static uint32_t played_mask(const bb_game *g, int owner) {
+    uint32_t m = 0;
+    for (int i = 0; i < g->queue_len; i++)
+        if (OWNER(g->queue[i]) == owner) m |= 1u << SP(g->queue[i]);
+    for (int i = 0; i < g->bar_len; i++)
+        if (OWNER(g->bar[i]) == owner) m |= 1u << SP(g->bar[i]);
+    for (int i = 0; i < g->ti_len; i++)
+        if (OWNER(g->thats_it[i]) == owner) m |= 1u << SP(g->thats_it[i]);
+    return m;
+}
+
+static int piles_empty(const bb_game *g) {
+    return g->deck_pos[0] == BB_DECK_MAX && g->deck_pos[1] == BB_DECK_MAX;
+}
+
+/* Whether a simulation hands this position to the exact solver. */
+static int solve_here(const bb_search *s, const bb_game *g) {
+    return piles_empty(g) && g->hand_len[0] + g->hand_len[1] <= s->config.endgame_cards;
+}
+
+/* --------------------------------------------------- determinization */
+
+/* The mover's pile in a fresh random order.  Its true order is hidden, so
+ * the shuffle starts from the cards sorted: the result must not depend on it. */
+static void shuffle_own_pile(bb_game *d, bb_rng *rng) {
+    int me = d->to_move, n = BB_DECK_MAX - d->deck_pos[me];
+    uint8_t *pile = &d->deck[me][d->deck_pos[me]];
+    for (int i = 1; i < n; i++) /* insertion sort */
+        for (int j = i; j > 0 && pile[j - 1] > pile[j]; j--) {
+            uint8_t t = pile[j];
+            pile[j] = pile[j - 1];
+            pile[j - 1] = t;
+        }
+    shuffle(pile, n, rng);
+}
+
+/* Gives the opponent `hand` then `pile` (species lists). */
+static void deal_opponent(bb_game *d, const uint8_t *species, int n) {
+    int opp = 1 - d->to_move, h = d->hand_len[opp];
+    memset(d->hand[opp], 0, BB_HAND_MAX);
+    memset(d->deck[opp], 0, BB_DECK_MAX);
+    for (int i = 0; i < h; i++) d->hand[opp][i] = BB_CARD(opp, species[i]);
+    for (int i = h; i < n; i++) d->deck[opp][d->deck_pos[opp] + i - h] = BB_CARD(opp, species[i]);
+}
+
+static int unplayed_species(const bb_game *g, int owner, uint8_t *out) {
+    uint32_t left = ALL_SPECIES & ~played_mask(g, owner);
+    int n = 0;
+    for (int s = 1; s <= BB_NUM_SPECIES; s++)
+        if ((left >> s) & 1) out[n++] = (uint8_t)s;
+    return n;
+}
+
+void bb_determinize(const bb_game *g, bb_rng *rng, bb_game *out) {
+    *out = *g;
+    out->rng.state = 0;
+    uint8_t left[BB_CARDS_PER_PLAYER];
+    int n = unplayed_species(g, 1 - g->to_move, left);
+    shuffle(left, n, rng);
+    deal_opponent(out, left, n);
+    shuffle_own_pile(out, rng);
+}
+
+/* ---------------------------------------------------------- inference */
+
+/* Replays the public history and stores, for each of the opponent's
+ * decisions, every model's scores of the actions of their unplayed
+ * species.  Returns 0 when the history is unknown or does not lead to g's
+ * public zones (a hand-made state): then determinizations stay uniform. */
+static int record_decisions(const bb_search *s, const bb_game *g) {
+    bb_search_workspace *w = s->work;
+    int me = g->to_move, opp = 1 - me;
+    w->num_decisions = 0;
+    if (g->history_len != g->turn || g->turn == 0) return 0;
+    bb_game pub;
+    memset(&pub, 0, sizeof(pub));
+    pub.early_stop = g->early_stop;
+    pub.hand_len[0] = pub.hand_len[1] = 1;
+    uint32_t opp_played = 0;
+    for (int t = 0; t < g->turn; t++) {
+        int p = g->start_player ^ (t & 1);
+        int32_t a = g->history[t];
+        int species = bb_action_get(a)->species;
+        pub.to_move = (uint8_t)p;
+        pub.hand[p][0] = BB_CARD(p, species);
+        if (p == opp) {
+            int k = w->num_decisions++;
+            if (k >= BB_CARDS_PER_PLAYER) return 0;
+            w->decision_action[k] = (uint8_t)a;
+            for (int m = 0; m < s->num_models; m++)
+                s->models[m].scores(s->models[m].state, &pub, ALL_SPECIES & ~opp_played,
+                                    w->decision_scores[m][k]);
+            opp_played |= 1u << species;
+        }
+        if (bb_game_play(&pub, a) != BB_OK) return 0;
+        pub.hand_len[p] = 1;
+    }
+    if (pub.queue_len != g->queue_len || pub.bar_len != g->bar_len || pub.ti_len != g->ti_len ||
+        memcmp(pub.queue, g->queue, BB_QUEUE_MAX) || memcmp(pub.bar, g->bar, BB_NUM_CARDS) ||
+        memcmp(pub.thats_it, g->thats_it, BB_NUM_CARDS))
+        return 0;
+    return w->num_decisions > 0;
+}
+
+/* Probability that model m plays decision k's action with hand `hand`. */
+static double choice_probability(const bb_search *s, int m, int k, uint32_t hand) {
+    const double *sc = s->work->decision_scores[m][k];
+    int chosen = s->work->decision_action[k];
+    double top = -INFINITY;
+    int legal = 0;
+    for (int a = 0; a < BB_NUM_ACTIONS; a++) {
+        if (isnan(sc[a]) || !((hand >> bb_action_get(a)->species) & 1)) continue;
+        legal++;
+        if (sc[a] > top) top = sc[a];
+    }
+    if (legal == 0 || isnan(sc[chosen])) return 0.0;
+    double z = 0.0, t = s->config.model_temperature;
+    for (int a = 0; a < BB_NUM_ACTIONS; a++)
+        if (!isnan(sc[a]) && ((hand >> bb_action_get(a)->species) & 1)) z += exp((sc[a] - top) / t);
+    double eps = s->config.model_epsilon;
+    return (1.0 - eps) * exp((sc[chosen] - top) / t) / z + eps / legal;
+}
+
+/* Draws the candidate deal orders and weighs them (search.h). */
+static void draw_candidates(const bb_search *s, const bb_game *g, bb_rng *rng) {
+    bb_search_workspace *w = s->work;
+    int K = w->num_decisions;
+    uint8_t played[BB_CARDS_PER_PLAYER], left[BB_CARDS_PER_PLAYER];
+    for (int k = 0; k < K; k++) played[k] = (uint8_t)bb_action_get(w->decision_action[k])->species;
+    int n_left = unplayed_species(g, 1 - g->to_move, left);
+    double total = 0.0;
+    w->num_candidates = s->config.candidates;
+    for (int c = 0; c < w->num_candidates; c++) {
+        uint8_t *order = w->candidate_order[c];
+        memset(order, 0, BB_CARDS_PER_PLAYER);
+        for (int k = 0; k < K; k++) { /* card k: one of the free places among the first 4 + k */
+            int reach = k + BB_HAND_MAX < BB_CARDS_PER_PLAYER ? k + BB_HAND_MAX : BB_CARDS_PER_PLAYER;
+            int free_places = 0;
+            for (int i = 0; i < reach; i++) free_places += order[i] == 0;
+            int pick = (int)bb_rng_bounded(rng, (uint32_t)free_places);
+            for (int i = 0; i < reach; i++)
+                if (order[i] == 0 && pick-- == 0) {
+                    order[i] = played[k];
+                    break;
+                }
+        }
+        shuffle(left, n_left, rng);
+        for (int i = 0, j = 0; i < BB_CARDS_PER_PLAYER; i++)
+            if (order[i] == 0) order[i] = left[j++];
+        double weight = 0.0;
+        for (int m = 0; m < s->num_models; m++) {
+            double like = 1.0;
+            uint32_t hand = 0, gone = 0;
+            for (int k = 0; k < K && like > 0.0; k++) {
+                int reach = k + BB_HAND_MAX < BB_CARDS_PER_PLAYER ? k + BB_HAND_MAX : BB_CARDS_PER_PLAYER;
+                hand = 0;
+                for (int i = 0; i < reach; i++) hand |= 1u << order[i];
+                like *= choice_probability(s, m, k, hand & ~gone);
+                gone |= 1u << played[k];
+            }
+            w->candidate_likelihood[c][m] = like;
+            weight += s->model_prior[m] * like;
+        }
+        total += weight;
+        w->candidate_cumulative[c] = total;
+    }
+    if (!(total > 0.0)) /* no order explains the moves under any model: fall back to uniform */
+        for (int c = 0; c < w->num_candidates; c++) {
+            w->candidate_cumulative[c] = c + 1.0;
+            for (int m = 0; m < s->num_models; m++) w->candidate_likelihood[c][m] = 1.0;
+        }
+}
+
+static int pick_weighted(const double *weights, int n, double total, bb_rng *rng) {
+    double u = bb_rng_double(rng) * total;
+    for (int i = 0; i < n; i++) {
+        if (u < weights[i]) return i;
+        u -= weights[i];
+    }
+    return n - 1;
+}
+
+/* A determinization and the opponent model that plays in it. */
+static int sample_world(const bb_search *s, const bb_game *g, int inferred, bb_rng *rng, bb_game *d) {
+    if (!inferred) {
+        bb_determinize(g, rng, d);
+        double total = 0.0;
+        for (int m = 0; m < s->num_models; m++) total += s->model_prior[m];
+        return pick_weighted(s->model_prior, s->num_models, total, rng);
+    }
+    const bb_search_workspace *w = s->work;
+    int n = w->num_candidates;
+    double u = bb_rng_double(rng) * w->candidate_cumulative[n - 1];
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (w->candidate_cumulative[mid] > u) hi = mid;
+        else lo = mid + 1;
+    }
+    const uint8_t *order = w->candidate_order[lo];
+    int K = w->num_decisions, opp = 1 - g->to_move;
+    int reach = K + BB_HAND_MAX < BB_CARDS_PER_PLAYER ? K + BB_HAND_MAX : BB_CARDS_PER_PLAYER;
+    uint32_t played = 0;
+    for (int k = 0; k < K; k++) played |= 1u << bb_action_get(w->decision_action[k])->species;
+    uint8_t cards[BB_CARDS_PER_PLAYER];
+    int n_hand = 0, n_all = 0;
+    for (int i = 0; i < reach; i++)
+        if (!((played >> order[i]) & 1)) cards[n_hand++] = order[i];
+    n_all = n_hand;
+    for (int i = reach; i < BB_CARDS_PER_PLAYER; i++) cards[n_all++] = order[i];
+    *d = *g;
+    d->rng.state = 0;
+    if (n_hand != g->hand_len[opp]) { /* cannot happen for a state reached by play */
+        bb_determinize(g, rng, d);
+    } else {
+        shuffle(cards + n_hand, n_all - n_hand, rng); /* pile order: uniform given the hand */
+        deal_opponent(d, cards, n_all);
+        shuffle_own_pile(d, rng);
+    }
+    double prior_like[BB_SEARCH_MAX_MODELS], total = 0.0;
+    for (int m = 0; m < s->num_models; m++) {
+        prior_like[m] = s->model_prior[m] * w->candidate_likelihood[lo][m];
+        total += prior_like[m];
+    }
+    return pick_weighted(prior_like, s->num_models, total, rng);
+}
+
+/* ------------------------------------------------------------ endgame */
+static int32_t terminal_value(const bb_game *g, int player) {
+    int32_t margin = bb_game_score(g, player) - bb_game_score(g, 1 - player);
+    return RESULT_UNIT * ((margin > 0) - (margin < 0)) + margin;
+}
+
+static int32_t negamax(const bb_game *g, int32_t alpha, int32_t beta, int32_t *best, int64_t *nodes) {
+    if (nodes) (*nodes)++;
+    if (best) *best = -1;
+    if (g->done) return terminal_value(g, g->to_move);
+    int32_t legal[BB_NUM_ACTIONS];
+    int32_t n = bb_game_legal(g, 0, legal);
+    int32_t top = -1000;
+    for (int i = 0; i < n; i++) {
+        bb_game child = *g;
+        bb_game_step(&child, legal[i]);
+        int32_t v = -negamax(&child, -beta, -alpha, 0, nodes);
+        if (v > top) {
+            top = v;
+            if (best) *best = legal[i];
+        }
+        if (v > alpha) alpha = v;
+        if (alpha >= beta) break;
+    }
+    return top;
+}
+
+int32_t bb_endgame_solve(const bb_game *g, int32_t *best, int64_t *nodes) {
+    return negamax(g, -1000, 1000, best, nodes);
+}
+
+/* ------------------------------------------------------------- values */
+static double leaf_value(const bb_search *s, int32_t solver_value) {
+    int result = (solver_value > 0) - (solver_value < 0);
+    double margin = (double)(solver_value - RESULT_UNIT * result) / MARGIN_SCALE;
+    if (margin > 1.0) margin = 1.0;
+    if (margin < -1.0) margin = -1.0;
+    double w = s->config.margin_weight;
+    return (1.0 - w) * result + w * margin;
+}
+
+/* Plays d out (or solves its endgame); the value for `root`. */
+static double rollout(const bb_search *s, bb_game *d, int root, int model, bb_rng *rng) {
+    while (!d->done) {
+        if (solve_here(s, d)) {
+            int32_t v = bb_endgame_solve(d, 0, 0);
+            return leaf_value(s, d->to_move == root ? v : -v);
+        }
+        const bb_policy *pol = d->to_move == root ? &s->self_policy : &s->models[model];
+        bb_game_step(d, pol->choose(pol->state, d, rng));
+    }
+    return leaf_value(s, terminal_value(d, root));
+}
+
+/* --------------------------------------------------------------- PIMC */
+static void run_pimc(bb_search *s, const bb_game *g, int inferred, const int32_t *legal, int n_legal,
+                     double deadline, bb_rng *rng, bb_search_result *out) {
+    double sum[BB_NUM_ACTIONS] = {0};
+    int root = g->to_move;
+    for (int it = 0; it < s->config.simulations; it++) {
+        if (it > 0 && deadline > 0 && now_ms() >= deadline) break;
+        bb_game d;
+        int model = sample_world(s, g, inferred, rng, &d);
+        for (int i = 0; i < n_legal; i++) {
+            bb_game child = d;
+            bb_game_step(&child, legal[i]);
+            sum[legal[i]] += rollout(s, &child, root, model, rng);
+            out->visits[legal[i]]++;
+        }
+        out->iterations++;
+    }
+    double top = -INFINITY;
+    for (int i = 0; i < n_legal; i++) {
+        int a = legal[i];
+        out->value[a] = sum[a] / out->visits[a];
+        if (out->value[a] > top) {
+            top = out->value[a];
+            out->action = a;
+        }
+    }
+}
+
+/* ------------------------------------------------------------ IS-MCTS */
+static int32_t new_node(bb_search *s, int32_t *used, int32_t parent, int action, int player, float prior) {
+    if (*used >= s->capacity) return -1;
+    int32_t i = (*used)++;
+    bb_search_node *nd = &s->nodes[i];
+    nd->first_child = -1;
+    nd->next_sibling = parent >= 0 ? s->nodes[parent].first_child : -1;
+    nd->visits = 0;
+    nd->available = 0;
+    nd->value = 0.0;
+    nd->prior = prior;
+    nd->action = (int8_t)action;
+    nd->player = (int8_t)player;
+    if (parent >= 0) s->nodes[parent].first_child = i;
+    return i;
+}
+
+/* Softmax of the policy's scores over the mover's legal actions in d. */
+static void policy_prior(const bb_search *s, const bb_policy *pol, const bb_game *d, double *prior) {
+    double sc[BB_NUM_ACTIONS];
+    pol->scores(pol->state, d, species_mask(d->hand[d->to_move], d->hand_len[d->to_move]), sc);
+    double top = -INFINITY, z = 0.0;
+    for (int a = 0; a < BB_NUM_ACTIONS; a++)
+        if (!isnan(sc[a]) && sc[a] > top) top = sc[a];
+    for (int a = 0; a < BB_NUM_ACTIONS; a++) {
+        prior[a] = isnan(sc[a]) ? 0.0 : exp((sc[a] - top) / s->config.prior_temperature);
+        z += prior[a];
+    }
+    for (int a = 0; a < BB_NUM_ACTIONS; a++) prior[a] = z > 0.0 ? prior[a] / z : 0.0;
+}
+
+/* Chooses the child to walk into (creating it if new); *expanded = 1 when
+ * the node is new.  Returns -1 when the arena is full. */
+static int32_t select_child(bb_search *s, int32_t *used, int32_t node, const bb_game *d, int root,
+                            int model, bb_rng *rng, int *expanded, int32_t *action) {
+    int32_t legal[BB_NUM_ACTIONS], child_of[BB_NUM_ACTIONS];
+    int32_t n = bb_game_legal(d, 0, legal);
+    for (int i = 0; i < n; i++) child_of[i] = -1;
+    for (int32_t c = s->nodes[node].first_child; c >= 0; c = s->nodes[c].next_sibling)
+        for (int i = 0; i < n; i++)
+            if (s->nodes[c].action == legal[i]) child_of[i] = c;
+    for (int i = 0; i < n; i++)
+        if (child_of[i] >= 0) s->nodes[child_of[i]].available++;
+    double c_explore = s->config.exploration;
+    int pick = -1;
+    *expanded = 0;
+    if (s->config.model_in_tree && d->to_move != root) { /* the opponent plays as its model */
+        int32_t a = s->models[model].choose(s->models[model].state, d, rng);
+        for (int i = 0; i < n; i++)
+            if (legal[i] == a) pick = i;
+    } else if (!s->config.use_prior) {
+        int untried[BB_NUM_ACTIONS], nu = 0;
+        for (int i = 0; i < n; i++)
+            if (child_of[i] < 0) untried[nu++] = i;
+        if (nu > 0) {
+            pick = untried[bb_rng_bounded(rng, (uint32_t)nu)];
+        } else {
+            double top = -INFINITY;
+            for (int i = 0; i < n; i++) {
+                const bb_search_node *ch = &s->nodes[child_of[i]];
+                double ucb = ch->value / ch->visits + c_explore * sqrt(log((double)ch->available) / ch->visits);
+                if (ucb > top) {
+                    top = ucb;
+                    pick = i;
+                }
+            }
+        }
+    } else {
+        double prior[BB_NUM_ACTIONS];
+        policy_prior(s, d->to_move == root ? &s->self_policy : &s->models[model], d, prior);
+        double parent_visits = 1.0;
+        for (int i = 0; i < n; i++)
+            if (child_of[i] >= 0) parent_visits += s->nodes[child_of[i]].visits;
+        double top = -INFINITY, sqrt_n = sqrt(parent_visits);
+        for (int i = 0; i < n; i++) {
+            double q = 0.0, visits = 0.0;
+            if (child_of[i] >= 0 && s->nodes[child_of[i]].visits > 0) {
+                visits = s->nodes[child_of[i]].visits;
+                q = s->nodes[child_of[i]].value / visits;
+            }
+            double u = q + c_explore * prior[legal[i]] * sqrt_n / (1.0 + visits);
+            if (u > top) {
+                top = u;
+                pick = i;
+            }
+        }
+    }
+    *action = legal[pick];
+    if (child_of[pick] >= 0) return child_of[pick];
+    int32_t c = new_node(s, used, node, legal[pick], d->to_move, 0.0f);
+    if (c >= 0) {
+        s->nodes[c].available = 1;
+        *expanded = 1;
+    }
+    return c;
+}
+
+static void run_ismcts(bb_search *s, const bb_game *g, int inferred, double deadline, bb_rng *rng,
+                       bb_search_result *out) {
+    int root = g->to_move;
+    int32_t used = 0, path[BB_NUM_CARDS + 2];
+    new_node(s, &used, -1, -1, 1 - root, 0.0f);
+    for (int it = 0; it < s->config.simulations; it++) {
+        if (it > 0 && deadline > 0 && now_ms() >= deadline) break;
+        bb_game d;
+        int model = sample_world(s, g, inferred, rng, &d);
+        int depth = 0;
+        int32_t node = 0;
+        path[depth++] = 0;
+        double value;
+        for (;;) {
+            if (d.done || solve_here(s, &d)) break;
+            int expanded;
+            int32_t action;
+            int32_t child = select_child(s, &used, node, &d, root, model, rng, &expanded, &action);
+            bb_game_step(&d, action);
+            if (child < 0) break; /* arena full: roll out from here */
+            node = child;
+            path[depth++] = node;
+            if (expanded) break;
+        }
+        value = rollout(s, &d, root, model, rng);
+        for (int i = 0; i < depth; i++) {
+            bb_search_node *nd = &s->nodes[path[i]];
+            nd->visits++;
+            nd->value += nd->player == root ? value : -value;
+        }
+        out->iterations++;
+    }
+    int best_visits = -1;
+    double best_value = -INFINITY;
+    for (int32_t c = s->nodes[0].first_child; c >= 0; c = s->nodes[c].next_sibling) {
+        const bb_search_node *ch = &s->nodes[c];
+        if (ch->visits == 0) continue;
+        double mean = ch->value / ch->visits;
+        out->visits[ch->action] = ch->visits;
+        out->value[ch->action] = mean;
+        if (ch->visits > best_visits || (ch->visits == best_visits && mean > best_value)) {
+            best_visits = ch->visits;
+            best_value = mean;
+            out->action = ch->action;
+        }
+    }
+}
+
+/* -------------------------------------------------------------- entry */
+#define REQUIRE(ok, name)  \
+    do {                    \
+        if (!(ok)) {        \
+            if (bad) *bad = name; \
+            return BB_ERR_PARAM; \
+        }                   \
+    } while (0)
+
+bb_status bb_search_check(const bb_search *s, const char **bad) {
+    const bb_search_config *c = &s->config;
+    REQUIRE(c->algorithm == BB_SEARCH_PIMC || c->algorithm == BB_SEARCH_ISMCTS, "algorithm");
+    REQUIRE(c->simulations >= 1 && c->simulations <= BB_SEARCH_MAX_SIMULATIONS, "simulations");
+    REQUIRE(c->time_limit_ms >= 0.0 && c->time_limit_ms <= 1e7, "time_limit_ms");
+    REQUIRE(c->exploration >= 0.0 && c->exploration <= 1e6, "exploration");
+    REQUIRE(c->use_prior == 0 || c->use_prior == 1, "use_prior");
+    REQUIRE(c->prior_temperature > 0.0 && c->prior_temperature <= 1e6, "prior_temperature");
+    REQUIRE(c->margin_weight >= 0.0 && c->margin_weight <= 1.0, "margin_weight");
+    REQUIRE(c->endgame_cards >= 0 && c->endgame_cards <= 2 * BB_HAND_MAX, "endgame_cards");
+    REQUIRE(c->infer_hands == 0 || c->infer_hands == 1, "infer_hands");
+    REQUIRE(c->model_in_tree == 0 || c->model_in_tree == 1, "model_in_tree");
+    REQUIRE(c->candidates >= 1 && c->candidates <= BB_SEARCH_MAX_CANDIDATES, "candidates");
+    REQUIRE(c->model_temperature > 0.0 && c->model_temperature <= 1e6, "model_temperature");
+    REQUIRE(c->model_epsilon >= 0.0 && c->model_epsilon <= 1.0, "model_epsilon");
+    REQUIRE(s->num_models >= 1 && s->num_models <= BB_SEARCH_MAX_MODELS, "models");
+    REQUIRE(s->self_policy.choose && (!c->use_prior || s->self_policy.scores), "rollout");
+    double total = 0.0;
+    for (int m = 0; m < s->num_models; m++) {
+        REQUIRE(s->models[m].choose && ((!c->infer_hands && !c->use_prior) || s->models[m].scores), "models");
+        REQUIRE(s->model_prior[m] >= 0.0 && s->model_prior[m] <= 1e6, "model_prior");
+        total += s->model_prior[m];
+    }
+    REQUIRE(total > 0.0, "model_prior");
+    REQUIRE(!c->infer_hands || s->work, "workspace");
+    REQUIRE(c->algorithm != BB_SEARCH_ISMCTS || (s->nodes && s->capacity >= c->simulations + 1), "capacity");
+    return BB_OK;
+}
+
+bb_status bb_search_run(bb_search *s, const bb_game *g, bb_rng *rng, bb_search_result *out) {
+    bb_status st = bb_search_check(s, 0);
+    if (st != BB_OK) return st;
+    double start = now_ms();
+    memset(out, 0, sizeof(*out));
+    out->action = -1;
+    for (int a = 0; a < BB_NUM_ACTIONS; a++) out->value[a] = NAN;
+    for (int m = 0; m < s->num_models; m++) out->model_posterior[m] = s->model_prior[m];
+    if (g->done) return BB_OK;
+    int32_t legal[BB_NUM_ACTIONS];
+    int32_t n = bb_game_legal(g, 0, legal);
+    if (n == 1) { /* a forced move needs no search */
+        out->action = legal[0];
+    } else if (s->config.endgame_cards > 0 && piles_empty(g)) { /* every card is known: solve */
+        bb_game exact;
+        bb_determinize(g, rng, &exact);
+        int32_t best_v = -1000;
+        for (int i = 0; i < n; i++) {
+            bb_game child = exact;
+            bb_game_step(&child, legal[i]);
+            int32_t v = -bb_endgame_solve(&child, 0, 0);
+            out->visits[legal[i]] = 1;
+            out->value[legal[i]] = leaf_value(s, v);
+            if (v > best_v) {
+                best_v = v;
+                out->action = legal[i];
+            }
+        }
+        out->solved = 1;
+    } else {
+        int inferred = s->config.infer_hands && record_decisions(s, g);
+        if (inferred) {
+            draw_candidates(s, g, rng);
+            const bb_search_workspace *w = s->work;
+            double total = 0.0;
+            for (int m = 0; m < s->num_models; m++) {
+                out->model_posterior[m] = 0.0;
+                for (int c = 0; c < w->num_candidates; c++)
+                    out->model_posterior[m] += s->model_prior[m] * w->candidate_likelihood[c][m];
+                total += out->model_posterior[m];
+            }
+            for (int m = 0; m < s->num_models; m++) out->model_posterior[m] /= total;
+        }
+        double deadline = s->config.time_limit_ms > 0 ? start + s->config.time_limit_ms : 0.0;
+        if (s->config.algorithm == BB_SEARCH_PIMC) run_pimc(s, g, inferred, legal, n, deadline, rng, out);
+        else run_ismcts(s, g, inferred, deadline, rng, out);
+    }
+    out->elapsed_ms = now_ms() - start;
+    return BB_OK;
+}
+
+bb_status bb_search_sample(bb_search *s, const bb_game *g, bb_rng *rng, int32_t count, bb_game *worlds,
+                           int32_t *models) {
+    bb_status st = bb_search_check(s, 0);
+    if (st != BB_OK) return st;
+    if (g->done) return BB_ERR_DONE;
+    int inferred = s->config.infer_hands && record_decisions(s, g);
+    if (inferred) draw_candidates(s, g, rng);
+    for (int32_t i = 0; i < count; i++) {
+        int m = sample_world(s, g, inferred, rng, &worlds[i]);
+        if (models) models[i] = m;
+    }
+    return BB_OK;
+}
+
+static int32_t choose_search(void *state, const bb_game *g, bb_rng *rng) {
+    bb_search_result r;
+    if (bb_search_run((bb_search *)state, g, rng, &r) != BB_OK) return -1;
+    return r.action;
+}
+
+bb_policy bb_policy_search(bb_search *s) {
+    bb_policy p = {s, choose_search, 0};
+    return p;
+}

@@ -1,0 +1,305 @@
+"""The search (csrc/search.c): no leak, uniform determinizations, the exact
+endgame against brute force, legality at every budget, determinism, bad
+parameters."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from beasty import rules
+from beasty._ext import GameBatch, RandomPolicy, Rng, ScriptedPolicy, Search
+from beasty.agents import make
+from beasty.evaluate import play_match
+
+
+def _play(games: GameBatch, i: int, plies: int, seed: int) -> None:
+    """Random moves in game i for `plies` plies (or until it ends)."""
+    rng = Rng(seed)
+    for _ in range(plies):
+        if games.done[i]:
+            return
+        legal = games.legal_actions(i)
+        games.step(np.array([legal[rng.bounded(len(legal))]]), np.array([i]))
+
+
+def _midgame(seed: int, plies: int) -> GameBatch:
+    games = GameBatch(1, seed=seed, auto_reset=False)
+    _play(games, 0, plies, seed + 1)
+    return games
+
+
+def _permute_hidden(state: rules.State, seed: int) -> rules.State:
+    """The same information set for the mover: the opponent's hand and pile
+    reshuffled together, the mover's own pile reordered."""
+    rng = np.random.default_rng(seed)
+    me, opp = state.to_move, 1 - state.to_move
+    hidden = list(state.hands[opp]) + list(state.decks[opp])
+    rng.shuffle(hidden)
+    own_pile = list(state.decks[me])
+    rng.shuffle(own_pile)
+    n = len(state.hands[opp])
+    hands = [state.hands[0], state.hands[1]]
+    decks = [state.decks[0], state.decks[1]]
+    hands[opp], decks[opp] = tuple(hidden[:n]), tuple(hidden[n:])
+    decks[me] = tuple(own_pile)
+    return replace(state, hands=(hands[0], hands[1]), decks=(decks[0], decks[1]))
+
+
+SMALL = {"simulations": 60, "candidates": 64}
+
+
+@pytest.mark.parametrize("algorithm", ["pimc", "ismcts"])
+@pytest.mark.parametrize("plies", [0, 3, 8, 13])
+def test_decision_ignores_hidden_cards(algorithm, plies):
+    agent = make("search", algorithm=algorithm, **SMALL)
+    for deal in range(4):
+        games = _midgame(100 + deal, plies)
+        if games.done[0]:
+            continue
+        state = games.get_state(0)
+        assert len(state.history) == state.turn
+        chosen = agent.act(state, seed=9)
+        for k in range(3):
+            assert agent.act(_permute_hidden(state, 10 * deal + k), seed=9) == chosen
+
+
+def test_history_round_trips_and_is_checked():
+    games = _midgame(5, 7)
+    state = games.get_state(0)
+    assert len(state.history) == 7
+    other = GameBatch(1, auto_reset=False)
+    other.set_state(0, state)
+    assert other.get_state(0) == state
+    assert other.start_player[0] == games.start_player[0]
+    with pytest.raises(ValueError, match="history"):
+        other.set_state(0, replace(state, history=state.history[:3]))
+    with pytest.raises(ValueError, match="history"):
+        other.set_state(0, replace(state, history=(*state.history[:-1], 99)))
+    other.set_state(0, replace(state, history=()))  # unknown history is allowed
+    assert other.get_state(0).history == ()
+
+
+def test_reference_rules_record_the_history():
+    state, _ = rules.deal(3)
+    for _ in range(6):
+        state = rules.step(state, rules.legal_actions(state)[0])
+    assert len(state.history) == 6
+    games = GameBatch(1, seed=3, auto_reset=False)
+    for a in state.history:
+        games.step(np.array([a]))
+    assert games.get_state(0) == state
+
+
+def _chi_square_p(counts: list[int]) -> float:
+    """Upper tail of the chi-square statistic of equal expected counts (Wilson-Hilferty)."""
+    n, k = sum(counts), len(counts)
+    expected = n / k
+    stat = sum((c - expected) ** 2 / expected for c in counts)
+    dof = k - 1
+    z = ((stat / dof) ** (1 / 3) - (1 - 2 / (9 * dof))) / math.sqrt(2 / (9 * dof))
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+@pytest.mark.parametrize("plies", [2, 7])
+def test_uniform_determinizations(plies):
+    games = _midgame(21, plies)
+    truth = games.get_state(0)
+    me, opp = truth.to_move, 1 - truth.to_move
+    unplayed = sorted(c.species for c in (*truth.hands[opp], *truth.decks[opp]))
+    n_hand = len(truth.hands[opp])
+    samples = 12000
+    hand_counts: Counter[tuple[int, ...]] = Counter()
+    first_own_pile: Counter[int] = Counter()
+    for j in range(samples):
+        state = games.determinize(0, seed=j)
+        # what the mover knows is unchanged
+        assert (state.queue, state.bar, state.thats_it, state.hands[me]) == (
+            truth.queue, truth.bar, truth.thats_it, truth.hands[me])
+        assert sorted(state.decks[me]) == sorted(truth.decks[me])
+        assert len(state.hands[opp]) == n_hand
+        assert sorted(c.species for c in (*state.hands[opp], *state.decks[opp])) == unplayed
+        hand_counts[tuple(sorted(c.species for c in state.hands[opp]))] += 1
+        first_own_pile[state.decks[me][0].species] += 1
+    combos = list(itertools.combinations(unplayed, n_hand))
+    assert set(hand_counts) == set(combos)
+    assert _chi_square_p([hand_counts[c] for c in combos]) > 1e-4
+    assert _chi_square_p([first_own_pile[c.species] for c in truth.decks[me]]) > 1e-4
+
+
+def test_search_sampler_without_inference_is_uniform():
+    games = _midgame(33, 6)
+    truth = games.get_state(0)
+    opp = 1 - truth.to_move
+    search = Search(RandomPolicy(), [RandomPolicy()], infer_hands=False, simulations=1)
+    worlds, models = search.sample(games, 0, 12000, seed=4)
+    assert (models == 0).all()
+    counts = Counter(
+        tuple(sorted(c.species for c in worlds.get_state(j).hands[opp])) for j in range(len(worlds))
+    )
+    assert _chi_square_p(list(counts.values())) > 1e-4
+
+
+def test_inference_finds_a_deterministic_opponents_hand_more_often():
+    """Against outcome_heuristic, hands weighted by its earlier choices hold
+    the true hand more often than uniform ones do."""
+    inferred = make("search", model_temperature=0.1, model_epsilon=0.02, candidates=1024).search
+    uniform = make("search", infer_hands=False).search
+    opponent = make("outcome_heuristic")
+    hits = {"inferred": 0, "uniform": 0}
+    for deal in range(12):
+        games = GameBatch(1, seed=500 + deal, auto_reset=False)
+        me = deal % 2
+        while not games.done[0] and games.turn[0] < 14:
+            if games.to_move[0] == me and games.turn[0] >= 5:
+                truth = games.get_state(0)
+                true_hand = sorted(c.species for c in truth.hands[1 - me])
+                for name, search in (("inferred", inferred), ("uniform", uniform)):
+                    worlds, _ = search.sample(games, 0, 400, seed=deal)
+                    hits[name] += sum(
+                        sorted(c.species for c in worlds.get_state(j).hands[1 - me]) == true_hand
+                        for j in range(len(worlds))
+                    )
+            mover = opponent if games.to_move[0] != me else make("heuristic")
+            games.step(np.array([mover.act(games, 0)]), np.array([0]))
+    assert hits["inferred"] > 1.3 * hits["uniform"]
+
+
+def _brute_force(state: rules.State) -> tuple[int, int]:
+    """(result, margin) for the player to move under best play, win first."""
+    if rules.is_terminal(state):
+        margin = rules.score(state, state.to_move) - rules.score(state, 1 - state.to_move)
+        return ((margin > 0) - (margin < 0), margin)
+    best = None
+    for a in rules.legal_actions(state):
+        result, margin = _brute_force(rules.step(state, a))
+        value = (-result, -margin)
+        best = value if best is None or value > best else best
+    assert best is not None
+    return best
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 2**32), extra=st.integers(0, 3))
+def test_endgame_solver_matches_brute_force(seed, extra):
+    games = _midgame(seed, 18 + extra)
+    if games.done[0]:
+        return
+    result, margin, best, positions = games.solve_endgame(0)
+    state = games.get_state(0)
+    assert (result, margin) == _brute_force(state)
+    assert best in games.legal_actions(0) and positions >= 1
+    assert tuple(-v for v in _brute_force(rules.step(state, best))) == (result, margin)
+
+
+def test_endgame_needs_empty_piles():
+    with pytest.raises(ValueError, match="pile"):
+        GameBatch(1, seed=1).solve_endgame(0)
+
+
+@pytest.mark.parametrize("algorithm", ["pimc", "ismcts"])
+@pytest.mark.parametrize("simulations", [1, 2, 7])
+def test_every_budget_plays_legal_moves(algorithm, simulations):
+    agent = make("search", algorithm=algorithm, simulations=simulations, candidates=8)
+    result = play_match(agent, make("random"), 8, seed=3)  # step() raises on an illegal action
+    assert result.games == 8
+
+
+def test_same_seed_same_decision_alone_or_in_a_batch():
+    agent = make("search", simulations=80, candidates=32, seed=11)
+    batch = GameBatch(6, seed=40, auto_reset=False)
+    for i in range(6):
+        _play(batch, i, 2 * i + 1, seed=i)
+    together = agent.act_batch(batch, np.arange(6))
+    for i in range(6):
+        alone = GameBatch(1, auto_reset=False)
+        alone.set_state(0, batch.get_state(i))
+        assert agent.act(alone, 0) == together[i]
+    assert (agent.act_batch(batch, np.arange(6)) == together).all()
+
+
+def test_run_reports_the_search():
+    agent = make("search", simulations=200)
+    games = _midgame(8, 6)
+    report = agent.search.run(games, 0, seed=1)
+    assert report["iterations"] == 200 and report["action"] in games.legal_actions(0)
+    assert report["visits"].sum() == 200
+    assert int(np.argmax(report["visits"])) == report["action"]
+    assert math.isclose(sum(report["model_posterior"]), 1.0)
+    endgame = _midgame(8, 17)
+    if not endgame.done[0] and len(endgame.legal_actions(0)) > 1:
+        assert agent.search.run(endgame, 0, seed=1)["solved"]
+
+
+def test_time_limit_stops_the_search():
+    agent = make("search", simulations=10_000_000, time_limit_ms=5.0)
+    report = agent.search.run(_midgame(2, 4), 0, seed=0)
+    assert 1 <= report["iterations"] < 10_000_000 and report["elapsed_ms"] < 500
+
+
+@pytest.mark.parametrize(
+    ("settings", "error"),
+    [
+        ({"simulations": 0}, ValueError),
+        ({"simulations": 2**40}, ValueError),
+        ({"exploration": -1.0}, ValueError),
+        ({"exploration": float("nan")}, ValueError),
+        ({"margin_weight": 1.5}, ValueError),
+        ({"candidates": 0}, ValueError),
+        ({"candidates": 5000}, ValueError),
+        ({"model_temperature": 0.0}, ValueError),
+        ({"model_epsilon": -0.1}, ValueError),
+        ({"endgame_cards": 9}, ValueError),
+        ({"time_limit_ms": float("inf")}, ValueError),
+        ({"algorithm": "minimax"}, ValueError),
+        ({"model_prior": [1.0, -1.0, 1.0, 1.0]}, ValueError),
+        ({"model_prior": [0.0, 0.0, 0.0, 0.0]}, ValueError),
+        ({"model_prior": [1.0]}, ValueError),
+        ({"models": []}, ValueError),
+        ({"models": ["nobody"]}, ValueError),
+        ({"rollout": "nobody"}, ValueError),
+        ({"simulations": 1.5}, TypeError),
+        ({"use_prior": 1}, TypeError),
+        ({"depth": 3}, TypeError),
+        ({"models": "random"}, TypeError),
+    ],
+)
+def test_bad_parameters_raise(settings, error):
+    with pytest.raises(error):
+        make("search", **settings)
+
+
+def test_bad_seeds_and_names_raise():
+    with pytest.raises(ValueError):
+        make("search", seed=-1)
+    with pytest.raises(ValueError):
+        make("champion", seed=2**64)
+    with pytest.raises(TypeError):
+        make("heuristic", simulations=3)
+    with pytest.raises(ValueError, match="champion"):
+        make("no-such-agent")
+    search = make("search", simulations=5).search
+    with pytest.raises(TypeError):
+        Search(search, [RandomPolicy()])  # a search cannot be a rollout policy
+    with pytest.raises(TypeError):
+        Search(RandomPolicy(), [ScriptedPolicy.__new__(ScriptedPolicy), 3])
+
+
+def test_forced_move_needs_no_search():
+    agent = make("search", simulations=500)
+    for seed in range(200):
+        games = GameBatch(1, seed=seed, auto_reset=False)
+        while not games.done[0] and len(games.legal_actions(0)) > 1:
+            _play(games, 0, 1, seed)
+        if not games.done[0]:
+            report = agent.search.run(games, 0, seed=0)
+            assert report["iterations"] == 0 and report["action"] == games.legal_actions(0)[0]
+            return
+    pytest.fail("no forced move found")
