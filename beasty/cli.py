@@ -9,16 +9,16 @@ from typing import Any
 
 import yaml
 
-from beasty.agents import OPPONENT_NAMES, Agent, make
+from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, make
 
 
 def _load_agent(spec: str, seed: int) -> Agent:
     """A registry name, or a path to a training checkpoint (greedy policy)."""
-    if spec in OPPONENT_NAMES:
+    if spec in AGENT_NAMES:
         return make(spec, seed=seed)
     if not spec.endswith(".pt"):
         raise SystemExit(
-            f"beasty: unknown agent {spec!r}: use one of {', '.join(OPPONENT_NAMES)} or a .pt checkpoint"
+            f"beasty: unknown agent {spec!r}: use one of {', '.join(AGENT_NAMES)} or a .pt checkpoint"
         )
     try:
         from beasty.train.agent import NeuralAgent
@@ -53,7 +53,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     opponents = list(OPPONENT_NAMES) if args.opponents == "all" else args.opponents.split(",")
     agent = _load_agent(args.agent, args.seed)
     try:
-        results = evaluate(agent, opponents, args.games, args.seed, progress=not args.no_progress)
+        results = evaluate(
+            agent, opponents, args.games, args.seed, progress=not args.no_progress, workers=args.workers
+        )
     except ValueError as e:
         raise SystemExit(f"beasty: {e}") from e
     print(
@@ -88,11 +90,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     ev = sub.add_parser("eval", help="evaluate an agent against the reference opponents")
-    ev.add_argument("--agent", required=True, help="opponent name or checkpoint .pt")
-    ev.add_argument("--opponents", default="all", help="'all' or a comma-separated list")
+    ev.add_argument(
+        "--agent", required=True, help=f"one of {', '.join(AGENT_NAMES)}, or a checkpoint .pt"
+    )
+    ev.add_argument(
+        "--opponents",
+        default="all",
+        help=f"'all' (the ten: {', '.join(OPPONENT_NAMES)}) or a comma-separated list of agent names",
+    )
     ev.add_argument("--games", type=int, default=1000, help="games per opponent (even)")
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--json", help="write the results to this JSON file")
+    ev.add_argument(
+        "--workers", type=int, default=1, help="processes sharing the deals (same results as one)"
+    )
     ev.add_argument("--no-progress", action="store_true")
     ev.set_defaults(func=cmd_eval)
     tr = sub.add_parser("train", help="train a PPO agent from a YAML config")

@@ -12,14 +12,14 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from beasty._ext import GameBatch
-from beasty.agents import OPPONENT_NAMES, Agent, make
+from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, make
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -141,23 +141,59 @@ def play_match(
     )
 
 
+def merge_results(parts: Sequence[MatchResult]) -> MatchResult:
+    """One result from the results of disjoint sets of deals."""
+    total = MatchResult(parts[0].opponent, 0, 0, 0, 0)
+    for r in parts:
+        total.games += r.games
+        total.wins += r.wins
+        total.losses += r.losses
+        total.draws += r.draws
+        total.margin_sum += r.margin_sum
+        total.length_sum += r.length_sum
+        total.wins_as_first_mover += r.wins_as_first_mover
+        total.games_as_first_mover += r.games_as_first_mover
+    total.ci95 = wilson_interval(total.wins, total.games)
+    return total
+
+
+def _play_deals(agent: Agent, opponent: Agent, games: int, seed: int, name: str) -> MatchResult:
+    return play_match(agent, opponent, games, seed, name)
+
+
 def evaluate(
     agent: Agent,
     opponents: Iterable[str] = OPPONENT_NAMES,
     games: int = 1000,
     seed: int = 0,
     progress: bool = False,
+    workers: int = 1,
 ) -> list[MatchResult]:
-    """``agent`` against each named opponent (seeded ``seed + k``)."""
+    """``agent`` against each named agent (seeded ``seed + k``), on mirrored
+    deals ``seed .. seed + games/2 - 1``.
+
+    With ``workers`` > 1 the deals are shared among that many processes
+    (spawned; the agent must pickle).  Every C agent's decisions depend only
+    on its seed and the game, so the results equal those of one process."""
     names = list(opponents)
     for name in names:
-        if name not in OPPONENT_NAMES:
-            raise ValueError(f"unknown opponent {name!r}; known: {', '.join(OPPONENT_NAMES)}")
+        if name not in AGENT_NAMES:
+            raise ValueError(f"unknown opponent {name!r}; known: {', '.join(AGENT_NAMES)}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
+        raise ValueError(f"workers must be an integer in [1, 256], got {workers!r}")
+    if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2:
+        raise ValueError(f"games must be a positive even integer (mirrored deals), got {games!r}")
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=games * len(names), desc="evaluating", unit="game", leave=False)
+    pool = None
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     results = []
     try:
         for k, name in enumerate(names):
@@ -165,8 +201,24 @@ def evaluate(
                 bar.set_postfix_str(name)
             agent.reseed(seed + 7919 * (k + 1))
             opp = make(name, seed=seed + 104729 * (k + 1))
-            results.append(play_match(agent, opp, games, seed, name, None if bar is None else bar.update))
+            if pool is None:
+                results.append(play_match(agent, opp, games, seed, name, None if bar is None else bar.update))
+                continue
+            deals = games // 2
+            step = max(1, min(50, -(-deals // (4 * workers))))  # small chunks keep the workers busy
+            futures = [
+                pool.submit(_play_deals, agent, opp, 2 * min(step, deals - d), seed + d, name)
+                for d in range(0, deals, step)
+            ]
+            parts = []
+            for future in futures:
+                parts.append(future.result())
+                if bar is not None:
+                    bar.update(parts[-1].games)
+            results.append(merge_results(parts))
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         if bar is not None:
             bar.close()
     return results

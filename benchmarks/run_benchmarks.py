@@ -13,6 +13,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.bench_engine import Observe, RandomPlay, ScriptedAgents
+from benchmarks.bench_search import BUDGETS, SearchSpeed
 
 
 def best_of(fn, *args, repeat: int = 3) -> float:
@@ -22,6 +23,14 @@ def best_of(fn, *args, repeat: int = 3) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs per figure")
+    parser.add_argument(
+        "--strength",
+        type=int,
+        default=0,
+        metavar="GAMES",
+        help="also play the champion at each budget against outcome_heuristic (GAMES mirrored games)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="processes for --strength")
     args = parser.parse_args()
     print(f"{'benchmark':<34}{'batch/opponent':>18}{'rate':>16}")
     for n in RandomPlay.params[0]:
@@ -40,6 +49,25 @@ def main() -> None:
         s.setup(kind)
         rate = best_of(s.track_decisions_per_second, kind, repeat=args.repeat)
         print(f"{'scripted agent (decisions/s)':<34}{kind:>18}{rate:>16,.0f}")
+    ms_per_decision = {}
+    for sims in BUDGETS:
+        b = SearchSpeed()
+        b.setup(sims)
+        ms_per_decision[sims] = min(b.track_ms_per_decision(sims) for _ in range(args.repeat))
+        print(f"{'champion search (decisions/s)':<34}{f'{sims} sims':>18}{1e3 / ms_per_decision[sims]:>16,.1f}")
+        print(f"{'champion search (ms/decision)':<34}{f'{sims} sims':>18}{ms_per_decision[sims]:>16.2f}")
+    if args.strength:
+        from beasty.agents import make
+        from beasty.evaluate import evaluate
+
+        print(f"\nchampion vs outcome_heuristic, {args.strength} mirrored games per budget")
+        print(f"{'simulations':>12}{'ms/decision':>13}{'win rate':>10}{'95% CI':>17}{'W/L/D':>16}")
+        for sims in BUDGETS:
+            r = evaluate(make("champion", simulations=sims), ["outcome_heuristic"], args.strength,
+                         workers=args.workers)[0]
+            lo, hi = r.ci95
+            print(f"{sims:>12}{ms_per_decision[sims]:>13.2f}{r.win_rate:>10.3f}{f'[{lo:.3f}, {hi:.3f}]':>17}"
+                  f"{f'{r.wins}/{r.losses}/{r.draws}':>16}", flush=True)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@
 
 #define SP(c) ((int)((c) & 0x0F))
 #define OWNER(c) ((int)(((c) >> 4) & 1))
-#define PTS(c) ((double)bb_species_points(SP(c)))
+#define PTS(c) ((double)BB_POINTS[SP(c)])
 #define TIE_EPS 1e-6
 
 void bb_agent_params_default(bb_agent_params *p, int32_t kind) {
@@ -269,11 +269,8 @@ static double score_action(const bb_game *g, const bb_agent_params *w, int32_t a
     const bb_action_info *act = bb_action_get(a);
     int me = g->to_move;
     switch (w->kind) {
-    case BB_AGENT_ONLINE: {
-        bb_agent_params m;
-        bb_agent_params_default(&m, BB_AGENT_MATERIAL);
-        return material(&after, me, &m) + online_reaction(g, act, me);
-    }
+    case BB_AGENT_ONLINE: /* its material weights are the defaults unless overridden */
+        return material(&after, me, w) + online_reaction(g, act, me);
     case BB_AGENT_OUTCOME:
         return outcome_score(g, &after, act, me, w);
     default:
@@ -316,12 +313,6 @@ void bb_agent_scores_any_hand(const bb_game *g, const bb_agent_params *p, uint32
                               double *scores) {
     for (int a = 0; a < BB_NUM_ACTIONS; a++) scores[a] = NAN;
     if (g->done) return;
-    bb_agent_params material_default;
-    const bb_agent_params *hand_params = p;
-    if (p->kind == BB_AGENT_ONLINE) { /* online scores with the default material weights */
-        bb_agent_params_default(&material_default, BB_AGENT_MATERIAL);
-        hand_params = &material_default;
-    }
     int me = g->to_move;
     bb_game one = *g;
     for (int s = 1; s <= BB_NUM_SPECIES; s++) {
@@ -331,7 +322,7 @@ void bb_agent_scores_any_hand(const bb_game *g, const bb_agent_params *p, uint32
         one.hand_len[me] = 1;
         double own_term = p->kind == BB_AGENT_OUTCOME
                               ? 0.0
-                              : hand_params->hand_weight * bb_species_points(s) * hand_params->species_mult[s];
+                              : p->hand_weight * BB_POINTS[s] * p->species_mult[s];
         int32_t first = bb_species_first_action(s);
         for (int32_t a = first; a < first + bb_species_num_actions(s); a++)
             if (bb_game_is_legal(&one, a)) scores[a] = score_action(&one, p, a) - own_term;

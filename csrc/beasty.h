@@ -59,6 +59,9 @@ typedef enum bb_species {
     BB_LION = 12       /* scares monkeys, goes first; second lion bounces 2 pts */
 } bb_species;
 
+/* Printed points of each species (index = species id; 0 for no card). */
+static const int8_t BB_POINTS[BB_NUM_SPECIES + 1] = {0, 4, 4, 4, 3, 3, 2, 4, 3, 2, 3, 2, 2};
+
 /* A card is one byte: bits 0-3 species, bit 4 owner (0/1).  0 = no card.
  * Bit 7 is used internally during the recurring pass and never escapes. */
 #define BB_CARD(owner, species) ((uint8_t)(((owner) << 4) | (species)))
@@ -256,7 +259,7 @@ uint64_t bb_game_infoset_hash(const bb_game *g);
  */
 typedef enum bb_agent_kind {
     BB_AGENT_MATERIAL = 0, /* HeuristicAgent: M + species adjustments (+ noise) */
-    BB_AGENT_ONLINE = 1,   /* OnlineStrategies: default M + reactions */
+    BB_AGENT_ONLINE = 1,   /* OnlineStrategies: M (its own weights, default unless set) + reactions */
     BB_AGENT_OUTCOME = 2   /* OutcomeHeuristic (and distilled weights) */
 } bb_agent_kind;
 

@@ -28,7 +28,7 @@ void bb_game_observe(const bb_game *g, int32_t player, float *out) {
         uint8_t c = g->bar[i];
         int mine = OWNER(c) == me;
         out[(mine ? BB_OBS_MY_BAR : BB_OBS_OPP_BAR) + SP(c) - 1] = 1.0f;
-        pts[mine ? 0 : 1] += bb_species_points(SP(c));
+        pts[mine ? 0 : 1] += BB_POINTS[SP(c)];
     }
     for (int i = 0; i < g->ti_len; i++) {
         uint8_t c = g->thats_it[i];

@@ -15,8 +15,6 @@
 #define SP(c) ((int)((c) & 0x0F))
 #define OWNER(c) ((int)(((c) >> 4) & 1))
 
-static const int8_t POINTS[BB_NUM_SPECIES + 1] = {0, 4, 4, 4, 3, 3, 2, 4, 3, 2, 3, 2, 2};
-
 /* The action table documented in beasty.h: {species, copy, param}. */
 static const bb_action_info ACTIONS[BB_NUM_ACTIONS] = {
     {BB_SKUNK, 0, BB_NO_PARAM},
@@ -43,7 +41,7 @@ const bb_action_info *bb_action_get(int32_t a) {
 }
 int32_t bb_species_first_action(int32_t s) { return (s >= 1 && s <= BB_NUM_SPECIES) ? FIRST[s] : -1; }
 int32_t bb_species_num_actions(int32_t s) { return (s >= 1 && s <= BB_NUM_SPECIES) ? COUNT[s] : 0; }
-int32_t bb_species_points(int32_t s) { return (s >= 0 && s <= BB_NUM_SPECIES) ? POINTS[s] : 0; }
+int32_t bb_species_points(int32_t s) { return (s >= 0 && s <= BB_NUM_SPECIES) ? BB_POINTS[s] : 0; }
 
 /* ------------------------------------------------------------- deal */
 void bb_game_deal(bb_game *g) {
@@ -365,7 +363,7 @@ int bb_game_is_terminal(const bb_game *g) {
 int32_t bb_game_score(const bb_game *g, int32_t p) {
     int32_t s = 0;
     for (int i = 0; i < g->bar_len; i++)
-        if (OWNER(g->bar[i]) == p) s += POINTS[SP(g->bar[i])];
+        if (OWNER(g->bar[i]) == p) s += BB_POINTS[SP(g->bar[i])];
     return s;
 }
 

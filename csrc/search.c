@@ -46,6 +46,16 @@ static uint32_t played_mask(const bb_game *g, int owner) {
     return m;
 }
 
+/* Opponent hypotheses: the models 0..num_models-1, then "unknown" (search.h). */
+static int hypotheses(const bb_search *s) { return s->num_models + 1; }
+static double prior_of(const bb_search *s, int m) {
+    return m < s->num_models ? s->model_prior[m] : s->config.unknown_prior;
+}
+/* The opponent's policy in rollouts under hypothesis m. */
+static const bb_policy *opponent_policy(const bb_search *s, int m) {
+    return m < s->num_models ? &s->models[m] : &s->self_policy;
+}
+
 static int piles_empty(const bb_game *g) {
     return g->deck_pos[0] == BB_DECK_MAX && g->deck_pos[1] == BB_DECK_MAX;
 }
@@ -100,6 +110,49 @@ void bb_determinize(const bb_game *g, bb_rng *rng, bb_game *out) {
 
 /* ---------------------------------------------------------- inference */
 
+/* Sums exp(score / T) by species over the actions the queue allowed at
+ * decision k (and records the action played), so that a hand's softmax is
+ * a few additions.  exp() is floored at e^-700: no hand's sum is 0. */
+static void tabulate_decision(const bb_search *s, int m, int k, const double *scores) {
+    bb_search_workspace *w = s->work;
+    double top = -INFINITY;
+    for (int a = 0; a < BB_NUM_ACTIONS; a++)
+        if (!isnan(scores[a]) && scores[a] > top) top = scores[a];
+    for (int sp = 0; sp <= BB_NUM_SPECIES; sp++) {
+        w->decision_weight[m][k][sp] = 0.0;
+        w->decision_legal[k][sp] = 0;
+    }
+    w->decision_chosen[m][k] = 0.0;
+    for (int a = 0; a < BB_NUM_ACTIONS; a++) {
+        if (isnan(scores[a])) continue;
+        double x = (scores[a] - top) / s->config.model_temperature;
+        double e = exp(x > -700.0 ? x : -700.0);
+        int sp = bb_action_get(a)->species;
+        w->decision_weight[m][k][sp] += e;
+        w->decision_legal[k][sp]++;
+        if (a == w->decision_action[k]) w->decision_chosen[m][k] = e;
+    }
+}
+
+/* Probability that model m plays decision k's action with hand `hand`:
+ * (1 - eps) softmax + eps / #legal (0 if the action was not allowed). */
+static double choice_probability(const bb_search *s, int m, int k, uint32_t hand) {
+    const bb_search_workspace *w = s->work;
+    double z = 0.0;
+    int legal = 0;
+    int chosen_species = bb_action_get(w->decision_action[k])->species;
+    for (uint32_t h = hand; h; h &= h - 1) {
+        int sp = __builtin_ctz(h);
+        if (m < s->num_models) z += w->decision_weight[m][k][sp];
+        legal += w->decision_legal[k][sp];
+    }
+    if (legal == 0 || !((hand >> chosen_species) & 1)) return 0.0;
+    if (m == s->num_models) return 1.0 / legal; /* the unknown opponent: uniform */
+    if (w->decision_chosen[m][k] == 0.0) return 0.0;
+    double eps = s->config.model_epsilon;
+    return (1.0 - eps) * w->decision_chosen[m][k] / z + eps / legal;
+}
+
 /* Replays the public history and stores, for each of the opponent's
  * decisions, every model's scores of the actions of their unplayed
  * species.  Returns 0 when the history is unknown or does not lead to g's
@@ -124,9 +177,11 @@ static int record_decisions(const bb_search *s, const bb_game *g) {
             int k = w->num_decisions++;
             if (k >= BB_CARDS_PER_PLAYER) return 0;
             w->decision_action[k] = (uint8_t)a;
-            for (int m = 0; m < s->num_models; m++)
-                s->models[m].scores(s->models[m].state, &pub, ALL_SPECIES & ~opp_played,
-                                    w->decision_scores[m][k]);
+            for (int m = 0; m < s->num_models; m++) {
+                double sc[BB_NUM_ACTIONS];
+                s->models[m].scores(s->models[m].state, &pub, ALL_SPECIES & ~opp_played, sc);
+                tabulate_decision(s, m, k, sc);
+            }
             opp_played |= 1u << species;
         }
         if (bb_game_play(&pub, a) != BB_OK) return 0;
@@ -137,25 +192,6 @@ static int record_decisions(const bb_search *s, const bb_game *g) {
         memcmp(pub.thats_it, g->thats_it, BB_NUM_CARDS))
         return 0;
     return w->num_decisions > 0;
-}
-
-/* Probability that model m plays decision k's action with hand `hand`. */
-static double choice_probability(const bb_search *s, int m, int k, uint32_t hand) {
-    const double *sc = s->work->decision_scores[m][k];
-    int chosen = s->work->decision_action[k];
-    double top = -INFINITY;
-    int legal = 0;
-    for (int a = 0; a < BB_NUM_ACTIONS; a++) {
-        if (isnan(sc[a]) || !((hand >> bb_action_get(a)->species) & 1)) continue;
-        legal++;
-        if (sc[a] > top) top = sc[a];
-    }
-    if (legal == 0 || isnan(sc[chosen])) return 0.0;
-    double z = 0.0, t = s->config.model_temperature;
-    for (int a = 0; a < BB_NUM_ACTIONS; a++)
-        if (!isnan(sc[a]) && ((hand >> bb_action_get(a)->species) & 1)) z += exp((sc[a] - top) / t);
-    double eps = s->config.model_epsilon;
-    return (1.0 - eps) * exp((sc[chosen] - top) / t) / z + eps / legal;
 }
 
 /* Draws the candidate deal orders and weighs them (search.h). */
@@ -184,19 +220,19 @@ static void draw_candidates(const bb_search *s, const bb_game *g, bb_rng *rng) {
         shuffle(left, n_left, rng);
         for (int i = 0, j = 0; i < BB_CARDS_PER_PLAYER; i++)
             if (order[i] == 0) order[i] = left[j++];
+        uint32_t hands[BB_CARDS_PER_PLAYER], seen = 0, gone = 0;
+        for (int k = 0; k < K; k++) { /* the hand at decision k: first 4 + k of the order, less those played */
+            int reach = k + BB_HAND_MAX < BB_CARDS_PER_PLAYER ? k + BB_HAND_MAX : BB_CARDS_PER_PLAYER;
+            for (int i = k == 0 ? 0 : reach - 1; i < reach; i++) seen |= 1u << order[i];
+            hands[k] = seen & ~gone;
+            gone |= 1u << played[k];
+        }
         double weight = 0.0;
-        for (int m = 0; m < s->num_models; m++) {
+        for (int m = 0; m < hypotheses(s); m++) {
             double like = 1.0;
-            uint32_t hand = 0, gone = 0;
-            for (int k = 0; k < K && like > 0.0; k++) {
-                int reach = k + BB_HAND_MAX < BB_CARDS_PER_PLAYER ? k + BB_HAND_MAX : BB_CARDS_PER_PLAYER;
-                hand = 0;
-                for (int i = 0; i < reach; i++) hand |= 1u << order[i];
-                like *= choice_probability(s, m, k, hand & ~gone);
-                gone |= 1u << played[k];
-            }
+            for (int k = 0; k < K && like > 0.0; k++) like *= choice_probability(s, m, k, hands[k]);
             w->candidate_likelihood[c][m] = like;
-            weight += s->model_prior[m] * like;
+            weight += prior_of(s, m) * like;
         }
         total += weight;
         w->candidate_cumulative[c] = total;
@@ -204,7 +240,7 @@ static void draw_candidates(const bb_search *s, const bb_game *g, bb_rng *rng) {
     if (!(total > 0.0)) /* no order explains the moves under any model: fall back to uniform */
         for (int c = 0; c < w->num_candidates; c++) {
             w->candidate_cumulative[c] = c + 1.0;
-            for (int m = 0; m < s->num_models; m++) w->candidate_likelihood[c][m] = 1.0;
+            for (int m = 0; m < hypotheses(s); m++) w->candidate_likelihood[c][m] = 1.0;
         }
 }
 
@@ -221,9 +257,9 @@ static int pick_weighted(const double *weights, int n, double total, bb_rng *rng
 static int sample_world(const bb_search *s, const bb_game *g, int inferred, bb_rng *rng, bb_game *d) {
     if (!inferred) {
         bb_determinize(g, rng, d);
-        double total = 0.0;
-        for (int m = 0; m < s->num_models; m++) total += s->model_prior[m];
-        return pick_weighted(s->model_prior, s->num_models, total, rng);
+        double prior[BB_SEARCH_MAX_MODELS + 1], total = 0.0;
+        for (int m = 0; m < hypotheses(s); m++) total += prior[m] = prior_of(s, m);
+        return pick_weighted(prior, hypotheses(s), total, rng);
     }
     const bb_search_workspace *w = s->work;
     int n = w->num_candidates;
@@ -254,12 +290,12 @@ static int sample_world(const bb_search *s, const bb_game *g, int inferred, bb_r
         deal_opponent(d, cards, n_all);
         shuffle_own_pile(d, rng);
     }
-    double prior_like[BB_SEARCH_MAX_MODELS], total = 0.0;
-    for (int m = 0; m < s->num_models; m++) {
-        prior_like[m] = s->model_prior[m] * w->candidate_likelihood[lo][m];
+    double prior_like[BB_SEARCH_MAX_MODELS + 1], total = 0.0;
+    for (int m = 0; m < hypotheses(s); m++) {
+        prior_like[m] = prior_of(s, m) * w->candidate_likelihood[lo][m];
         total += prior_like[m];
     }
-    return pick_weighted(prior_like, s->num_models, total, rng);
+    return pick_weighted(prior_like, hypotheses(s), total, rng);
 }
 
 /* ------------------------------------------------------------ endgame */
@@ -310,7 +346,7 @@ static double rollout(const bb_search *s, bb_game *d, int root, int model, bb_rn
             int32_t v = bb_endgame_solve(d, 0, 0);
             return leaf_value(s, d->to_move == root ? v : -v);
         }
-        const bb_policy *pol = d->to_move == root ? &s->self_policy : &s->models[model];
+        const bb_policy *pol = d->to_move == root ? &s->self_policy : opponent_policy(s, model);
         bb_game_step(d, pol->choose(pol->state, d, rng));
     }
     return leaf_value(s, terminal_value(d, root));
@@ -390,7 +426,7 @@ static int32_t select_child(bb_search *s, int32_t *used, int32_t node, const bb_
     double c_explore = s->config.exploration;
     int pick = -1;
     *expanded = 0;
-    if (s->config.model_in_tree && d->to_move != root) { /* the opponent plays as its model */
+    if (s->config.model_in_tree && d->to_move != root && model < s->num_models) { /* plays as its model */
         int32_t a = s->models[model].choose(s->models[model].state, d, rng);
         for (int i = 0; i < n; i++)
             if (legal[i] == a) pick = i;
@@ -413,7 +449,7 @@ static int32_t select_child(bb_search *s, int32_t *used, int32_t node, const bb_
         }
     } else {
         double prior[BB_NUM_ACTIONS];
-        policy_prior(s, d->to_move == root ? &s->self_policy : &s->models[model], d, prior);
+        policy_prior(s, d->to_move == root ? &s->self_policy : opponent_policy(s, model), d, prior);
         double parent_visits = 1.0;
         for (int i = 0; i < n; i++)
             if (child_of[i] >= 0) parent_visits += s->nodes[child_of[i]].visits;
@@ -521,7 +557,8 @@ bb_status bb_search_check(const bb_search *s, const char **bad) {
         REQUIRE(s->model_prior[m] >= 0.0 && s->model_prior[m] <= 1e6, "model_prior");
         total += s->model_prior[m];
     }
-    REQUIRE(total > 0.0, "model_prior");
+    REQUIRE(c->unknown_prior >= 0.0 && c->unknown_prior <= 1e6, "unknown_prior");
+    REQUIRE(total + c->unknown_prior > 0.0, "model_prior");
     REQUIRE(!c->infer_hands || s->work, "workspace");
     REQUIRE(c->algorithm != BB_SEARCH_ISMCTS || (s->nodes && s->capacity >= c->simulations + 1), "capacity");
     return BB_OK;
@@ -534,7 +571,9 @@ bb_status bb_search_run(bb_search *s, const bb_game *g, bb_rng *rng, bb_search_r
     memset(out, 0, sizeof(*out));
     out->action = -1;
     for (int a = 0; a < BB_NUM_ACTIONS; a++) out->value[a] = NAN;
-    for (int m = 0; m < s->num_models; m++) out->model_posterior[m] = s->model_prior[m];
+    double prior_total = 0.0;
+    for (int m = 0; m < hypotheses(s); m++) prior_total += prior_of(s, m);
+    for (int m = 0; m < hypotheses(s); m++) out->model_posterior[m] = prior_of(s, m) / prior_total;
     if (g->done) return BB_OK;
     int32_t legal[BB_NUM_ACTIONS];
     int32_t n = bb_game_legal(g, 0, legal);
@@ -562,13 +601,13 @@ bb_status bb_search_run(bb_search *s, const bb_game *g, bb_rng *rng, bb_search_r
             draw_candidates(s, g, rng);
             const bb_search_workspace *w = s->work;
             double total = 0.0;
-            for (int m = 0; m < s->num_models; m++) {
+            for (int m = 0; m < hypotheses(s); m++) {
                 out->model_posterior[m] = 0.0;
                 for (int c = 0; c < w->num_candidates; c++)
-                    out->model_posterior[m] += s->model_prior[m] * w->candidate_likelihood[c][m];
+                    out->model_posterior[m] += prior_of(s, m) * w->candidate_likelihood[c][m];
                 total += out->model_posterior[m];
             }
-            for (int m = 0; m < s->num_models; m++) out->model_posterior[m] /= total;
+            for (int m = 0; m < hypotheses(s); m++) out->model_posterior[m] /= total;
         }
         double deadline = s->config.time_limit_ms > 0 ? start + s->config.time_limit_ms : 0.0;
         if (s->config.algorithm == BB_SEARCH_PIMC) run_pimc(s, g, inferred, legal, n, deadline, rng, out);

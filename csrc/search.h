@@ -20,6 +20,11 @@
  *     picks one by weight (sampling-importance-resampling), and the model
  *     that plays the opponent in that iteration by its posterior for that
  *     order, so the mixture's weights are learned during the game.
+ *   - "unknown": besides the models, the hypothesis that the opponent is
+ *     none of them (prior weight unknown_prior).  Its choices are uniform
+ *     for the inference; in the search it is assumed to play as well as the
+ *     mover: the mover's own policy in rollouts, UCB (not the model) in the
+ *     tree.  Against a player the models do not explain, it takes over.
  * Nothing here reads the opponent's hand, either pile's order or the game's
  * RNG.
  *
@@ -34,6 +39,8 @@
  *     visited root action is played.
  *   - rollouts: the mover's own policy for the mover, the sampled opponent
  *     model for the opponent; no auto-reset.
+ *   - model_in_tree: the opponent's tree moves are those of the sampled
+ *     model (a best response to it) rather than UCB's; not for "unknown".
  *   - leaf value: (1 - margin_weight) * result (+1/0/-1) + margin_weight *
  *     clamp(margin / 20, -1, 1), from the mover's seat.
  *   - exact endgame: once both piles are empty every card is known (in a
@@ -85,6 +92,7 @@ typedef struct bb_search_config {
     int32_t candidates;       /* deal orders drawn per decision for the weighting, 1..1024 */
     double model_temperature; /* > 0: softmax temperature of the opponent models */
     double model_epsilon;     /* in [0, 1]: uniform share of each opponent model */
+    double unknown_prior;     /* >= 0: prior weight of "none of the models" (see above) */
 } bb_search_config;
 
 typedef struct bb_search_node {
@@ -95,15 +103,19 @@ typedef struct bb_search_node {
     int8_t action, player;
 } bb_search_node;
 
-/* Inference tables, one decision at a time (about 150 kB). */
+/* Inference tables, one decision at a time (about 100 kB). */
 typedef struct bb_search_workspace {
     int32_t num_decisions;                                  /* the opponent's moves so far */
     uint8_t decision_action[BB_CARDS_PER_PLAYER];
-    double decision_scores[BB_SEARCH_MAX_MODELS][BB_CARDS_PER_PLAYER][BB_NUM_ACTIONS];
+    /* per model and decision: sum of exp(score / T) of each species' allowed
+     * actions, and exp(score / T) of the action played */
+    double decision_weight[BB_SEARCH_MAX_MODELS][BB_CARDS_PER_PLAYER][BB_NUM_SPECIES + 1];
+    double decision_chosen[BB_SEARCH_MAX_MODELS][BB_CARDS_PER_PLAYER];
+    uint8_t decision_legal[BB_CARDS_PER_PLAYER][BB_NUM_SPECIES + 1]; /* allowed actions per species */
     int32_t num_candidates;
     uint8_t candidate_order[BB_SEARCH_MAX_CANDIDATES][BB_CARDS_PER_PLAYER]; /* species, deal order */
     double candidate_cumulative[BB_SEARCH_MAX_CANDIDATES];
-    double candidate_likelihood[BB_SEARCH_MAX_CANDIDATES][BB_SEARCH_MAX_MODELS];
+    double candidate_likelihood[BB_SEARCH_MAX_CANDIDATES][BB_SEARCH_MAX_MODELS + 1];
 } bb_search_workspace;
 
 typedef struct bb_search {
@@ -122,7 +134,7 @@ typedef struct bb_search_result {
     int32_t iterations;               /* iterations run (0 for a forced move) */
     int32_t solved;                   /* 1: chosen by the exact endgame solver */
     double elapsed_ms;
-    double model_posterior[BB_SEARCH_MAX_MODELS]; /* posterior weight of each opponent model */
+    double model_posterior[BB_SEARCH_MAX_MODELS + 1]; /* of each model, then of "unknown" */
     int32_t visits[BB_NUM_ACTIONS];   /* root visits (PIMC: evaluations) per action */
     double value[BB_NUM_ACTIONS];     /* mean value per root action, NaN if none */
 } bb_search_result;
@@ -133,7 +145,7 @@ typedef struct bb_search_result {
  *   exploration 0..1e6, prior/model_temperature (0, 1e6], margin_weight and
  *   model_epsilon 0..1, candidates 1..BB_SEARCH_MAX_CANDIDATES, flags 0/1,
  *   endgame_cards 0..8,
- *   model_prior 0..1e6 each with a positive sum. */
+ *   model_prior and unknown_prior 0..1e6 with a positive sum. */
 bb_status bb_search_check(const bb_search *s, const char **bad);
 /* One decision for the player to move in g. */
 bb_status bb_search_run(bb_search *s, const bb_game *g, bb_rng *rng, bb_search_result *out);

@@ -138,7 +138,7 @@ def test_search_sampler_without_inference_is_uniform():
     games = _midgame(33, 6)
     truth = games.get_state(0)
     opp = 1 - truth.to_move
-    search = Search(RandomPolicy(), [RandomPolicy()], infer_hands=False, simulations=1)
+    search = Search(RandomPolicy(), [RandomPolicy()], infer_hands=False, simulations=1, unknown_prior=0.0)
     worlds, models = search.sample(games, 0, 12000, seed=4)
     assert (models == 0).all()
     counts = Counter(
@@ -259,8 +259,9 @@ def test_time_limit_stops_the_search():
         ({"endgame_cards": 9}, ValueError),
         ({"time_limit_ms": float("inf")}, ValueError),
         ({"algorithm": "minimax"}, ValueError),
-        ({"model_prior": [1.0, -1.0, 1.0, 1.0]}, ValueError),
-        ({"model_prior": [0.0, 0.0, 0.0, 0.0]}, ValueError),
+        ({"model_prior": [1.0, -1.0, 1.0]}, ValueError),
+        ({"model_prior": [0.0, 0.0, 0.0], "unknown_prior": 0.0}, ValueError),
+        ({"unknown_prior": -1.0}, ValueError),
         ({"model_prior": [1.0]}, ValueError),
         ({"models": []}, ValueError),
         ({"models": ["nobody"]}, ValueError),
@@ -303,3 +304,33 @@ def test_forced_move_needs_no_search():
             assert report["iterations"] == 0 and report["action"] == games.legal_actions(0)[0]
             return
     pytest.fail("no forced move found")
+
+
+def test_search_agents_pickle_and_evaluate_in_workers():
+    import pickle
+
+    from beasty.evaluate import evaluate
+
+    agent = make("search", simulations=30, candidates=16, seed=5)
+    copy = pickle.loads(pickle.dumps(agent))
+    games = _midgame(12, 5)
+    assert copy.act(games, 0) == agent.act(games, 0) and copy.settings == agent.settings
+    one = evaluate(agent, ["heuristic", "random"], 12, seed=3)
+    two = evaluate(agent, ["heuristic", "random"], 12, seed=3, workers=2)
+    assert [r.to_dict() for r in one] == [r.to_dict() for r in two]
+    with pytest.raises(ValueError, match="workers"):
+        evaluate(agent, ["random"], 4, workers=0)
+    with pytest.raises(ValueError, match="unknown opponent"):
+        evaluate(agent, ["nobody"], 4)
+
+
+def test_generic_ismcts_plans():
+    ismcts = make("ismcts", simulations=100)
+    assert ismcts.settings["rollout"] == "random" and ismcts.settings["exploration"] == 2.0
+    assert play_match(ismcts, make("random", seed=1), 40, seed=2).win_rate >= 0.75
+
+
+@pytest.mark.slow
+def test_champion_beats_outcome_heuristic():
+    result = play_match(make("champion"), make("outcome_heuristic", seed=1), 80, seed=900)
+    assert result.win_rate >= 0.85

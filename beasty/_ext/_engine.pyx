@@ -239,6 +239,7 @@ SEARCH_DEFAULTS = {
     "candidates": 256,
     "model_temperature": 1.0,
     "model_epsilon": 0.1,
+    "unknown_prior": 1.0,
 }
 _ALGORITHMS = {"pimc": cs.BB_SEARCH_PIMC, "ismcts": cs.BB_SEARCH_ISMCTS}
 
@@ -324,7 +325,8 @@ cdef class Search(Policy):
     def sample(self, GameBatch games not None, i, count, seed):
         """``count`` determinizations of game i as the search draws them:
         a :class:`GameBatch` of them (auto_reset off) and the index of the
-        opponent model that plays in each (int32 ``[count]``)."""
+        opponent model that plays in each (int32 ``[count]``; the number of
+        models stands for "unknown")."""
         i = games._check_game(i)
         count = _check_int(count, "count")
         if not 1 <= count <= 1 << 20:
@@ -362,7 +364,7 @@ cdef class Search(Policy):
             "elapsed_ms": float(r.elapsed_ms),
             "visits": np.array([r.visits[a] for a in range(c.BB_NUM_ACTIONS)], dtype=np.int32),
             "value": np.array([r.value[a] for a in range(c.BB_NUM_ACTIONS)], dtype=np.float64),
-            "model_posterior": [float(r.model_posterior[m]) for m in range(self.s.num_models)],
+            "model_posterior": [float(r.model_posterior[m]) for m in range(self.s.num_models + 1)],
         }
 
 

@@ -29,6 +29,7 @@ cdef extern from "search.h" nogil:
         int32_t candidates
         double model_temperature
         double model_epsilon
+        double unknown_prior
 
     ctypedef struct bb_search_node:
         pass
@@ -51,7 +52,7 @@ cdef extern from "search.h" nogil:
         int32_t iterations
         int32_t solved
         double elapsed_ms
-        double model_posterior[8]
+        double model_posterior[9]
         int32_t visits[33]
         double value[33]
 

@@ -8,6 +8,7 @@ breaking exact ties (|diff| < 1e-6) uniformly with its own seeded stream.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,6 +59,9 @@ class RandomAgent(PolicyAgent):
     def __init__(self, seed: int = 0) -> None:
         super().__init__("random", RandomPolicy(), seed)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RandomAgent, (self.seed,))
+
 
 class ScriptedAgent(PolicyAgent):
     """A one-ply scorer: ``kind`` "material" (HeuristicAgent), "online"
@@ -65,8 +69,13 @@ class ScriptedAgent(PolicyAgent):
     are :class:`beasty._ext.AgentParams` fields."""
 
     def __init__(self, name: str, kind: str, seed: int = 0, **params: Any) -> None:
+        self.kind = kind
         self.params = AgentParams(kind, **params)
+        self._overrides = params
         super().__init__(name, ScriptedPolicy(self.params), seed)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # the C policy is rebuilt from the settings
+        return (functools.partial(ScriptedAgent, **self._overrides), (self.name, self.kind, self.seed))
 
     def scores(self, games: GameBatch, i: int) -> npt.NDArray[np.float64]:
         """Score of every action in game i (NaN where illegal), noise excluded."""

@@ -8,15 +8,18 @@ hand, are inferred from the opponent's own earlier moves in the game.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 from beasty._ext import SEARCH_DEFAULTS, Search
 from beasty.agents.scripted import PolicyAgent, policy_for
 
-#: The opponent mixture of the search by default: one greedy player of
-#: each scripted family (material, reactive, outcome) and a uniform one.
-DEFAULT_MODELS: tuple[str, ...] = ("heuristic", "online", "outcome_heuristic", "random")
+#: The opponent models of the search by default: one greedy player of each
+#: scripted family (material, reactive, outcome).  Besides them the search
+#: keeps the hypothesis "unknown" (``unknown_prior``): a player none of them
+#: explains, assumed to play as well as the searcher itself.
+DEFAULT_MODELS: tuple[str, ...] = ("heuristic", "online", "outcome_heuristic")
 
 
 class SearchAgent(PolicyAgent):
@@ -28,8 +31,8 @@ class SearchAgent(PolicyAgent):
     parameters (:data:`beasty._ext.SEARCH_DEFAULTS`: ``algorithm``,
     ``simulations``, ``time_limit_ms``, ``exploration``, ``use_prior``,
     ``prior_temperature``, ``margin_weight``, ``endgame_cards``,
-    ``infer_hands``, ``candidates``, ``model_temperature``,
-    ``model_epsilon``).  Bad values raise ``ValueError``/``TypeError``."""
+    ``infer_hands``, ``model_in_tree``, ``candidates``,
+    ``model_temperature``, ``model_epsilon``, ``unknown_prior``).  Bad values raise ``ValueError``/``TypeError``."""
 
     def __init__(
         self,
@@ -40,6 +43,7 @@ class SearchAgent(PolicyAgent):
         model_prior: Sequence[float] | None = None,
         **params: Any,
     ) -> None:
+        self._init_settings = {"rollout": rollout, "models": models, "model_prior": model_prior, **params}
         if isinstance(models, str):
             raise TypeError("models must be a sequence of opponent names, not one string")
         search = Search(policy_for(rollout), [policy_for(m) for m in models], model_prior, **params)
@@ -51,6 +55,9 @@ class SearchAgent(PolicyAgent):
             "model_prior": None if model_prior is None else list(model_prior),
             **search.config,
         }
+
+    def __reduce__(self) -> tuple[Any, ...]:  # the C search is rebuilt from the settings
+        return (functools.partial(SearchAgent, **self._init_settings), (self.name, self.seed))
 
     def __repr__(self) -> str:
         changed = {k: v for k, v in self.settings.items() if SEARCH_DEFAULTS.get(k, object()) != v}
@@ -69,10 +76,21 @@ ISMCTS_SETTINGS: dict[str, Any] = {
     "margin_weight": 0.0,
     "endgame_cards": 0,
     "infer_hands": False,
+    "unknown_prior": 0.0,
 }
 
-#: The champion's settings (see README, "Search").
+#: The champion's settings (README, "Search"): IS-MCTS at about 6 ms per
+#: decision on one core; the opponent's tree moves follow the opponent model
+#: that its own earlier moves make most likely, hands weighed by them too.
 CHAMPION_SETTINGS: dict[str, Any] = {
     "algorithm": "ismcts",
     "simulations": 1000,
+    "exploration": 1.2,
+    "margin_weight": 0.0,
+    "endgame_cards": 4,
+    "infer_hands": True,
+    "model_in_tree": True,
+    "candidates": 1024,
+    "model_temperature": 0.1,
+    "model_epsilon": 0.02,
 }

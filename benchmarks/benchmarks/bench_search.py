@@ -1,0 +1,80 @@
+"""asv benchmarks of the search (csrc/search.c), one process, one core.
+
+Speed: decisions per second and milliseconds per decision of the champion's
+search at several budgets, over a fixed set of positions from every phase of
+the game.  Strength: the champion's win rate against outcome_heuristic at
+those budgets (mirrored deals; slow, so asv runs it once per budget).
+"""
+
+import time
+
+import numpy as np
+
+from beasty._ext import GameBatch
+from beasty.agents import make
+from beasty.evaluate import play_match
+
+BUDGETS = [100, 300, 1000, 3000]  # simulations per decision
+POSITIONS = 48
+STRENGTH_GAMES = 2000  # the figure the README reports; asv: `track_win_rate_vs_outcome`
+
+
+def positions(count: int = POSITIONS, seed: int = 0) -> tuple[GameBatch, np.ndarray]:
+    """Running positions at turns 0..23 of games between two scripted players."""
+    games = GameBatch(count, seed=seed, auto_reset=False)
+    players = (make("heuristic", seed=1), make("outcome_heuristic", seed=2))
+    target = np.arange(count) % 20
+    while True:
+        running = np.flatnonzero(~games.done & (games.turn < target)).astype(np.int32)
+        if not len(running):
+            break
+        acts = np.array(
+            [players[int(games.to_move[i])].act(games, int(i)) for i in running], dtype=np.int32
+        )
+        games.step(acts, running)
+    return games, np.flatnonzero(~games.done).astype(np.int32)
+
+
+class SearchSpeed:
+    """The champion's search on a fixed set of positions."""
+
+    params = [BUDGETS]
+    param_names = ["simulations"]
+    timeout = 600
+
+    def setup(self, simulations):
+        self.agent = make("champion", simulations=simulations)
+        self.games, self.idx = positions()
+
+    def time_decisions(self, simulations):
+        self.agent.act_batch(self.games, self.idx)
+
+    def track_decisions_per_second(self, simulations):
+        t0 = time.perf_counter()
+        self.agent.act_batch(self.games, self.idx)
+        return len(self.idx) / (time.perf_counter() - t0)
+
+    track_decisions_per_second.unit = "decisions/s"
+
+    def track_ms_per_decision(self, simulations):
+        t0 = time.perf_counter()
+        self.agent.act_batch(self.games, self.idx)
+        return 1e3 * (time.perf_counter() - t0) / len(self.idx)
+
+    track_ms_per_decision.unit = "ms"
+
+
+class SearchStrength:
+    """Win rate against outcome_heuristic by budget (STRENGTH_GAMES games)."""
+
+    params = [BUDGETS[:3]]
+    param_names = ["simulations"]
+    timeout = 7200
+    number = 1
+    repeat = 1
+
+    def track_win_rate_vs_outcome(self, simulations):
+        agent = make("champion", simulations=simulations)
+        return play_match(agent, make("outcome_heuristic", seed=1), STRENGTH_GAMES, seed=0).win_rate
+
+    track_win_rate_vs_outcome.unit = "win rate"
