@@ -32,7 +32,8 @@ class SearchAgent(PolicyAgent):
     ``simulations``, ``time_limit_ms``, ``exploration``, ``use_prior``,
     ``prior_temperature``, ``margin_weight``, ``endgame_cards``,
     ``infer_hands``, ``model_in_tree``, ``candidates``,
-    ``model_temperature``, ``model_epsilon``, ``unknown_prior``).  Bad values raise ``ValueError``/``TypeError``."""
+    ``model_temperature``, ``model_epsilon``, ``unknown_prior``).  Bad
+    values raise ``ValueError`` or ``TypeError``."""
 
     def __init__(
         self,
