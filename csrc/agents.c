@@ -1,4 +1,4 @@
-/* agents.c -- the scripted one-ply opponents of shared/OPPONENTS.md.
+/* agents.c -- the scripted one-ply opponents of docs/OPPONENTS.md.
  *
  * Every agent simulates each legal action with bb_game_play (steps 1-4 of
  * the turn: ability, recurring pass, five-animal check) on a copy of the
@@ -22,7 +22,7 @@
 void bb_agent_params_default(bb_agent_params *p, int32_t kind) {
     memset(p, 0, sizeof(*p));
     p->kind = kind;
-    /* HeuristicConfig / MaterialEvaluator defaults (OPPONENTS.md 1) */
+    /* HeuristicConfig / MaterialEvaluator defaults (docs/OPPONENTS.md 1.2) */
     p->bar_weight = 2.0;
     p->queue_front_weight = 1.1;
     p->queue_back_weight = 0.3;
@@ -161,13 +161,7 @@ static double species_adjustment(const bb_game *b, const bb_game *a, const bb_ac
 /* OnlineStrategies REACT (OPPONENTS.md 1.4), on the pre-move queue. */
 static double online_reaction(const bb_game *b, const bb_action_info *act, int me) {
     int opp = 1 - me;
-    uint32_t seen = 0; /* the opponent's species visible in bar, THAT'S IT, queue */
-    for (int i = 0; i < b->bar_len; i++)
-        if (OWNER(b->bar[i]) == opp) seen |= 1u << SP(b->bar[i]);
-    for (int i = 0; i < b->ti_len; i++)
-        if (OWNER(b->thats_it[i]) == opp) seen |= 1u << SP(b->thats_it[i]);
-    for (int i = 0; i < b->queue_len; i++)
-        if (OWNER(b->queue[i]) == opp) seen |= 1u << SP(b->queue[i]);
+    uint32_t seen = bb_game_played_species(b, opp); /* in bar, THAT'S IT, queue */
     switch (act->species) {
     case BB_CROCODILE:
         for (int i = 0; i < b->queue_len; i++)

@@ -2,7 +2,7 @@
  * beasty.h -- the public C API of the beasty Beasty Bar engine.
  *
  * Beasty Bar (Zoch 2014, Stefan Kloss), two players, as specified by
- * shared/RULES.md (decisions of its section 0 and 4):
+ * docs/RULES.md (its decisions on every open point are in section 4):
  *   - each player owns the 12 animals (strength 1..12), shuffled: 4 in hand,
  *     8 in a face-down draw pile;
  *   - a turn: play a hand card at the back of the queue, resolve its on-play
@@ -184,6 +184,9 @@ bb_status bb_game_step(bb_game *g, int32_t a);
  * the bar, THAT'S IT and the mover's hand. */
 bb_status bb_game_play(bb_game *g, int32_t a);
 
+/* Species (bit s for species s) of `owner`'s animals in the queue, the bar
+ * and THAT'S IT: the public record of what they have played. */
+uint32_t bb_game_played_species(const bb_game *g, int32_t owner);
 /* Bar points of player p. */
 int32_t bb_game_score(const bb_game *g, int32_t p);
 /* Once done: 0 or 1 for the winner, -1 for a draw.  -2 while running. */
@@ -252,7 +255,7 @@ bb_status bb_batch_observe(const bb_game *games, int32_t n, const int32_t *idx, 
 uint64_t bb_game_infoset_hash(const bb_game *g);
 
 /* ----------------------------------------------------- scripted agents
- * One-ply lookahead agents of shared/OPPONENTS.md (heuristic family,
+ * One-ply lookahead agents of docs/OPPONENTS.md (heuristic family,
  * online, outcome).  They read only the mover's own hand and the public
  * zones (queue, bar, THAT'S IT, counts).  Exact ties (|diff| < 1e-6) are
  * broken uniformly with `rng`, which also supplies the Gaussian noise.

@@ -1,6 +1,6 @@
 /* rules.c -- Beasty Bar rules: deal, legal actions, the five-step turn.
  *
- * Source: shared/RULES.md (section numbers below refer to it).  Turn
+ * Source: docs/RULES.md (section numbers below refer to it).  Turn
  * (section 1.2): 1 play at the back, 2 on-play action, 3 recurring actions
  * front to back (the card played this turn is skipped, A3/A4), 4 the
  * five-animal check, 5 draw.  Per-animal rulings are in section 2; the
@@ -360,6 +360,17 @@ int bb_game_is_terminal(const bb_game *g) {
     return in_hands == 0 && g->deck_pos[0] == BB_DECK_MAX && g->deck_pos[1] == BB_DECK_MAX;
 }
 
+uint32_t bb_game_played_species(const bb_game *g, int32_t owner) {
+    uint32_t m = 0;
+    for (int i = 0; i < g->queue_len; i++)
+        if (OWNER(g->queue[i]) == owner) m |= 1u << SP(g->queue[i]);
+    for (int i = 0; i < g->bar_len; i++)
+        if (OWNER(g->bar[i]) == owner) m |= 1u << SP(g->bar[i]);
+    for (int i = 0; i < g->ti_len; i++)
+        if (OWNER(g->thats_it[i]) == owner) m |= 1u << SP(g->thats_it[i]);
+    return m;
+}
+
 int32_t bb_game_score(const bb_game *g, int32_t p) {
     int32_t s = 0;
     for (int i = 0; i < g->bar_len; i++)
@@ -381,11 +392,18 @@ static uint64_t mix64(uint64_t h, uint64_t v) {
     return h ^ (h >> 29);
 }
 
-/* Fixed-size zones hash as whole words: cells past a zone's length are 0. */
+/* Zones hash as whole words (cells past a zone's length are 0); the tail
+ * word is zero-padded. */
 static uint64_t bytes_hash(uint64_t h, const uint8_t *bytes, size_t n) {
-    for (size_t i = 0; i < n; i += 8) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, bytes + i, 8);
+        h = mix64(h, w);
+    }
+    if (i < n) {
         uint64_t w = 0;
-        memcpy(&w, bytes + i, n - i < 8 ? n - i : 8);
+        for (size_t j = 0; i + j < n; j++) w |= (uint64_t)bytes[i + j] << (8 * j);
         h = mix64(h, w);
     }
     return h;
@@ -402,9 +420,9 @@ uint64_t bb_game_infoset_hash(const bb_game *g) {
                       (uint64_t)g->done << 43 | (uint64_t)g->history_len << 48;
     uint64_t h = mix64(mix64(own, counts), (uint64_t)g->queue_len << 16 | g->bar_len << 8 | g->ti_len);
     h = bytes_hash(h, g->queue, BB_QUEUE_MAX);
-    h = bytes_hash(h, g->bar, BB_NUM_CARDS);
-    h = bytes_hash(h, g->thats_it, BB_NUM_CARDS);
-    return bytes_hash(h, g->history, BB_NUM_CARDS);
+    h = bytes_hash(h, g->bar, g->bar_len);
+    h = bytes_hash(h, g->thats_it, g->ti_len);
+    return bytes_hash(h, g->history, g->history_len);
 }
 
 static int valid_cards(const uint8_t *cards, int n, int cap) {

@@ -8,7 +8,6 @@
 #include "search.h"
 
 #define SP(c) ((int)((c) & 0x0F))
-#define OWNER(c) ((int)(((c) >> 4) & 1))
 #define ALL_SPECIES 0x1FFEu /* bits 1..12 */
 #define MARGIN_SCALE 20.0
 #define RESULT_UNIT 64 /* solver value = 64 * result + margin, |margin| <= 36 */
@@ -31,18 +30,6 @@ static void shuffle(uint8_t *a, int n, bb_rng *rng) {
 static uint32_t species_mask(const uint8_t *cards, int n) {
     uint32_t m = 0;
     for (int i = 0; i < n; i++) m |= 1u << SP(cards[i]);
-    return m;
-}
-
-/* Species of `owner` seen in the queue, the bar and THAT'S IT. */
-static uint32_t played_mask(const bb_game *g, int owner) {
-    uint32_t m = 0;
-    for (int i = 0; i < g->queue_len; i++)
-        if (OWNER(g->queue[i]) == owner) m |= 1u << SP(g->queue[i]);
-    for (int i = 0; i < g->bar_len; i++)
-        if (OWNER(g->bar[i]) == owner) m |= 1u << SP(g->bar[i]);
-    for (int i = 0; i < g->ti_len; i++)
-        if (OWNER(g->thats_it[i]) == owner) m |= 1u << SP(g->thats_it[i]);
     return m;
 }
 
@@ -91,7 +78,7 @@ static void deal_opponent(bb_game *d, const uint8_t *species, int n) {
 }
 
 static int unplayed_species(const bb_game *g, int owner, uint8_t *out) {
-    uint32_t left = ALL_SPECIES & ~played_mask(g, owner);
+    uint32_t left = ALL_SPECIES & ~bb_game_played_species(g, owner);
     int n = 0;
     for (int s = 1; s <= BB_NUM_SPECIES; s++)
         if ((left >> s) & 1) out[n++] = (uint8_t)s;
@@ -336,7 +323,7 @@ static double leaf_value(const bb_search *s, int32_t solver_value) {
     if (margin > 1.0) margin = 1.0;
     if (margin < -1.0) margin = -1.0;
     double w = s->config.margin_weight;
-    return (1.0 - w) * result + w * margin;
+    return (1.0 - w) * (result == 0 ? s->config.draw_value : result) + w * margin;
 }
 
 /* Plays d out (or solves its endgame); the value for `root`. */
@@ -381,7 +368,7 @@ static void run_pimc(bb_search *s, const bb_game *g, int inferred, const int32_t
 }
 
 /* ------------------------------------------------------------ IS-MCTS */
-static int32_t new_node(bb_search *s, int32_t *used, int32_t parent, int action, int player, float prior) {
+static int32_t new_node(bb_search *s, int32_t *used, int32_t parent, int action, int player) {
     if (*used >= s->capacity) return -1;
     int32_t i = (*used)++;
     bb_search_node *nd = &s->nodes[i];
@@ -390,7 +377,6 @@ static int32_t new_node(bb_search *s, int32_t *used, int32_t parent, int action,
     nd->visits = 0;
     nd->available = 0;
     nd->value = 0.0;
-    nd->prior = prior;
     nd->action = (int8_t)action;
     nd->player = (int8_t)player;
     if (parent >= 0) s->nodes[parent].first_child = i;
@@ -428,6 +414,7 @@ static int32_t select_child(bb_search *s, int32_t *used, int32_t node, const bb_
     *expanded = 0;
     if (s->config.model_in_tree && d->to_move != root && model < s->num_models) { /* plays as its model */
         int32_t a = s->models[model].choose(s->models[model].state, d, rng);
+        pick = 0;
         for (int i = 0; i < n; i++)
             if (legal[i] == a) pick = i;
     } else if (!s->config.use_prior) {
@@ -469,7 +456,7 @@ static int32_t select_child(bb_search *s, int32_t *used, int32_t node, const bb_
     }
     *action = legal[pick];
     if (child_of[pick] >= 0) return child_of[pick];
-    int32_t c = new_node(s, used, node, legal[pick], d->to_move, 0.0f);
+    int32_t c = new_node(s, used, node, legal[pick], d->to_move);
     if (c >= 0) {
         s->nodes[c].available = 1;
         *expanded = 1;
@@ -481,7 +468,7 @@ static void run_ismcts(bb_search *s, const bb_game *g, int inferred, double dead
                        bb_search_result *out) {
     int root = g->to_move;
     int32_t used = 0, path[BB_NUM_CARDS + 2];
-    new_node(s, &used, -1, -1, 1 - root, 0.0f);
+    new_node(s, &used, -1, -1, 1 - root);
     for (int it = 0; it < s->config.simulations; it++) {
         if (it > 0 && deadline > 0 && now_ms() >= deadline) break;
         bb_game d;
@@ -543,6 +530,7 @@ bb_status bb_search_check(const bb_search *s, const char **bad) {
     REQUIRE(c->use_prior == 0 || c->use_prior == 1, "use_prior");
     REQUIRE(c->prior_temperature > 0.0 && c->prior_temperature <= 1e6, "prior_temperature");
     REQUIRE(c->margin_weight >= 0.0 && c->margin_weight <= 1.0, "margin_weight");
+    REQUIRE(c->draw_value >= -1.0 && c->draw_value <= 1.0, "draw_value");
     REQUIRE(c->endgame_cards >= 0 && c->endgame_cards <= 2 * BB_HAND_MAX, "endgame_cards");
     REQUIRE(c->infer_hands == 0 || c->infer_hands == 1, "infer_hands");
     REQUIRE(c->model_in_tree == 0 || c->model_in_tree == 1, "model_in_tree");

@@ -41,8 +41,10 @@
  *     model for the opponent; no auto-reset.
  *   - model_in_tree: the opponent's tree moves are those of the sampled
  *     model (a best response to it) rather than UCB's; not for "unknown".
- *   - leaf value: (1 - margin_weight) * result (+1/0/-1) + margin_weight *
- *     clamp(margin / 20, -1, 1), from the mover's seat.
+ *   - leaf value: (1 - margin_weight) * result + margin_weight *
+ *     clamp(margin / 20, -1, 1), from the mover's seat; result is +1 for a
+ *     win, -1 for a loss and draw_value for a draw (below 0 when only wins
+ *     count).
  *   - exact endgame: once both piles are empty every card is known (in a
  *     determinization, and in the real game too); alpha-beta solves the rest
  *     (win/draw/loss first, then the point margin).  The real game is solved
@@ -85,6 +87,7 @@ typedef struct bb_search_config {
     int32_t use_prior;        /* 1: PUCT, prior = softmax(policy scores / prior_temperature) */
     double prior_temperature; /* > 0 */
     double margin_weight;     /* in [0, 1]: weight of the point margin in the leaf value */
+    double draw_value;        /* in [-1, 1]: the result a draw counts as (win +1, loss -1) */
     int32_t endgame_cards;    /* 0..8; > 0: the real game is solved exactly once both piles
                                  are empty, simulations once at most this many cards are in hand */
     int32_t infer_hands;      /* 1: weigh determinizations by the opponent's earlier choices */
@@ -99,7 +102,6 @@ typedef struct bb_search_node {
     int32_t first_child, next_sibling; /* arena indices, -1 for none */
     int32_t visits, available;         /* available: times it was legal when its parent was walked */
     double value;                      /* sum of leaf values for the player who moved into it */
-    float prior;
     int8_t action, player;
 } bb_search_node;
 
@@ -122,7 +124,7 @@ typedef struct bb_search {
     bb_search_config config;
     bb_policy self_policy;                      /* the mover's rollouts and prior */
     bb_policy models[BB_SEARCH_MAX_MODELS];     /* opponent models (rollouts, prior, inference) */
-    double model_prior[BB_SEARCH_MAX_MODELS];   /* >= 0, not all 0 */
+    double model_prior[BB_SEARCH_MAX_MODELS];   /* >= 0; with unknown_prior, not all 0 */
     int32_t num_models;                         /* 1..BB_SEARCH_MAX_MODELS */
     bb_search_node *nodes;                      /* caller-owned arena */
     int32_t capacity;                           /* nodes in the arena (IS-MCTS: >= simulations + 1) */
@@ -143,7 +145,7 @@ typedef struct bb_search_result {
  * then *bad (if not NULL) names the offending field.  The ranges: */
 /*   simulations 1..BB_SEARCH_MAX_SIMULATIONS, time_limit_ms 0..1e7,
  *   exploration 0..1e6, prior/model_temperature (0, 1e6], margin_weight and
- *   model_epsilon 0..1, candidates 1..BB_SEARCH_MAX_CANDIDATES, flags 0/1,
+ *   model_epsilon 0..1, draw_value -1..1, candidates 1..BB_SEARCH_MAX_CANDIDATES, flags 0/1,
  *   endgame_cards 0..8,
  *   model_prior and unknown_prior 0..1e6 with a positive sum. */
 bb_status bb_search_check(const bb_search *s, const char **bad);

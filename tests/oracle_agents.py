@@ -1,4 +1,4 @@
-"""Pure-Python scorers written straight from OPPONENTS.md 1.2-1.5, used as
+"""Pure-Python scorers written straight from docs/OPPONENTS.md 1.2-1.5, used as
 an oracle for the C scorer (csrc/agents.c)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The ten reference opponents: scores against a Python oracle, seeding,
-hidden information, calibration against OPPONENTS.md."""
+hidden information, calibration against the public project's figures."""
 
 import math
 
@@ -122,7 +122,7 @@ def test_act_on_python_state_and_errors():
         agent.act_batch(over, [0])
 
 
-# Peer figures, OPPONENTS.md 6.3 (row agent vs random, W/N).
+# The public project's calibration runs (row agent vs random, W/N).
 CALIBRATION = {
     "heuristic": 0.874,
     "defensive": 0.826,

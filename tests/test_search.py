@@ -252,6 +252,7 @@ def test_time_limit_stops_the_search():
         ({"exploration": -1.0}, ValueError),
         ({"exploration": float("nan")}, ValueError),
         ({"margin_weight": 1.5}, ValueError),
+        ({"draw_value": -2.0}, ValueError),
         ({"candidates": 0}, ValueError),
         ({"candidates": 5000}, ValueError),
         ({"model_temperature": 0.0}, ValueError),

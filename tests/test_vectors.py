@@ -1,4 +1,4 @@
-"""RULES.md section 6: every test vector, in the Python reference and in C."""
+"""docs/RULES.md: the rule test vectors (V1...), in the Python reference and in C."""
 
 import pytest
 from scenario import action, cards, scenario

@@ -233,6 +233,7 @@ SEARCH_DEFAULTS = {
     "use_prior": False,
     "prior_temperature": 1.0,
     "margin_weight": 0.3,
+    "draw_value": 0.0,
     "endgame_cards": 4,
     "infer_hands": True,
     "model_in_tree": False,

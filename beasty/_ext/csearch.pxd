@@ -23,6 +23,7 @@ cdef extern from "search.h" nogil:
         int32_t use_prior
         double prior_temperature
         double margin_weight
+        double draw_value
         int32_t endgame_cards
         int32_t infer_hands
         int32_t model_in_tree

@@ -1,4 +1,4 @@
-"""The random agent and the scripted one-ply opponents of OPPONENTS.md.
+"""The random agent and the scripted one-ply opponents of docs/OPPONENTS.md.
 
 Every scripted agent is a parameter set for the C scorer
 (``csrc/agents.c``): it simulates each legal action with the C engine's
@@ -90,7 +90,7 @@ def _check_seed(seed: int) -> int:
     return int(seed)
 
 
-#: OPPONENTS.md 1.5, ``DISTILLED_WEIGHTS``.
+#: docs/OPPONENTS.md 1.5, ``DISTILLED_WEIGHTS``.
 DISTILLED_WEIGHTS: dict[str, float] = {
     "my_bar": 4.2,
     "opp_bar": -2.5,
@@ -106,7 +106,7 @@ DISTILLED_WEIGHTS: dict[str, float] = {
     "late_removal": 0.4,
 }
 
-#: name -> (kind, parameters): the ten evaluation opponents, OPPONENTS.md 1.
+#: name -> (kind, parameters): the ten evaluation opponents, docs/OPPONENTS.md.
 #: "aggression" is left out: it adds the same constant to every action.
 OPPONENT_SPECS: dict[str, tuple[str, dict[str, Any]]] = {
     "random": ("random", {}),

@@ -1,6 +1,6 @@
 """Pure-Python reference implementation of the Beasty Bar rules.
 
-Written from ``shared/RULES.md`` and independent of the C engine: readable
+Written from ``docs/RULES.md`` and independent of the C engine: readable
 rather than fast.  It is the oracle the C engine is tested against (state by
 state, through :meth:`beasty._ext.GameBatch.get_state`), and the
 :class:`State` type is how a single game crosses the C/Python boundary.

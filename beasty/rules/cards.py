@@ -23,7 +23,7 @@ class Species(IntEnum):
     LION = 12
 
 
-#: Printed points (RULES.md 1.4): 2 lion/hippo/snake/seal, 3 crocodile/giraffe/
+#: Printed points (docs/RULES.md 1.4): 2 lion/hippo/snake/seal, 3 crocodile/giraffe/
 #: chameleon/monkey, 4 zebra/kangaroo/parrot/skunk.
 POINTS: dict[Species, int] = {
     Species.LION: 2,

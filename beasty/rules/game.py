@@ -1,6 +1,6 @@
 """The rules: immutable :class:`State`, legal actions and the five-step turn.
 
-Every rule cites ``shared/RULES.md``.  A turn (1.2): (1) play at the back of
+Every rule cites ``docs/RULES.md``.  A turn (1.2): (1) play at the back of
 the queue, (2) the card's on-play action, (3) the recurring animals present
 at the start of the step act once each, front to back, the card played this
 turn excepted (A3, A4), (4) the five-animal check, (5) draw.
@@ -25,7 +25,7 @@ class State:
 
     ``decks[p]`` lists player p's pile top first.  ``turn`` counts the cards
     played.  ``early_stop`` ends the game once fewer than five cards remain
-    in queue, hands and piles (RULES.md A18; same result as playing out).
+    in queue, hands and piles (docs/RULES.md A18; same result as playing out).
     ``history`` lists the action of every card played, in order (public:
     player ``(to_move + turn + t) % 2`` played ``history[t]``); it is
     either complete (``len(history) == turn``) or unknown (``()``).
