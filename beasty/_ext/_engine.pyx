@@ -349,7 +349,8 @@ cdef class Search(Policy):
     def run(self, GameBatch games not None, i, seed):
         """One search for game i's mover: a dict with ``action``,
         ``iterations``, ``solved``, ``elapsed_ms``, ``visits`` and ``value``
-        (per action, int32/float64 [33]) and ``model_posterior``."""
+        (per action, int32/float64 [33]) and ``model_posterior`` (each
+        model's posterior weight, then that of "unknown")."""
         i = games._check_game(i)
         cdef uint64_t seed64 = _check_seed(seed)
         cdef cs.bb_search_result r
@@ -664,8 +665,9 @@ cdef class GameBatch:
 
     def set_state(self, i, state, strict=True):
         """Loads a :class:`beasty.rules.State` into game i (its RNG stream is
-        kept; the start player follows from ``to_move`` and ``turn``).  With ``strict`` the 24 cards must each appear exactly once;
-        without it only the zone sizes and card codes are checked (for
+        kept; the start player follows from ``to_move`` and ``turn``).  With
+        ``strict`` the 24 cards must each appear exactly once; without it
+        only the zone sizes and card codes are checked (for
         hand-made rule scenarios).  Raises ``ValueError`` on a bad state and
         leaves the game unchanged."""
         i = self._check_game(i)
