@@ -335,3 +335,20 @@ def test_generic_ismcts_plans():
 def test_champion_beats_outcome_heuristic():
     result = play_match(make("champion"), make("outcome_heuristic", seed=1), 80, seed=900)
     assert result.win_rate >= 0.85
+
+
+def test_cli_evaluates_the_champion_with_workers(tmp_path, capsys):
+    import json
+
+    from beasty.cli import main
+
+    out = tmp_path / "champion.json"
+    args = ["eval", "--agent", "champion", "--opponents", "random,ismcts", "--games", "4", "--no-progress"]
+    assert main([*args, "--workers", "2", "--json", str(out)]) == 0
+    table = capsys.readouterr().out
+    assert "champion vs reference opponents" in table and "ismcts" in table
+    results = json.loads(out.read_text())["results"]
+    assert [r["opponent"] for r in results] == ["random", "ismcts"]
+    assert all(r["games"] == 4 and r["wins"] + r["losses"] + r["draws"] == 4 for r in results)
+    with pytest.raises(SystemExit):
+        main(["eval", "--agent", "champion", "--games", "4", "--workers", "0", "--no-progress"])
