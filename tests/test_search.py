@@ -352,3 +352,21 @@ def test_cli_evaluates_the_champion_with_workers(tmp_path, capsys):
     assert all(r["games"] == 4 and r["wins"] + r["losses"] + r["draws"] == 4 for r in results)
     with pytest.raises(SystemExit):
         main(["eval", "--agent", "champion", "--games", "4", "--workers", "0", "--no-progress"])
+
+
+def test_uninitialised_policies_and_finished_games_raise():
+    from beasty._ext import Policy
+
+    games = GameBatch(2, seed=1)
+    for bare in (Policy(), ScriptedPolicy.__new__(ScriptedPolicy)):
+        with pytest.raises(TypeError, match="not initialised"):
+            games.actions(bare, 0)
+        with pytest.raises(ValueError, match="models"):
+            Search(RandomPolicy(), [bare])
+    over = GameBatch(1, seed=2, auto_reset=False)
+    _play(over, 0, 60, seed=1)
+    assert over.done[0]
+    with pytest.raises(ValueError, match="over"):
+        make("search", simulations=5).search.run(over, 0, seed=0)
+    with pytest.raises(ValueError, match="over"):
+        make("search", simulations=5).search.sample(over, 0, 3, seed=0)

@@ -315,6 +315,9 @@ cdef class Search(Policy):
         cdef const char *bad = NULL
         if cs.bb_search_check(&self.s, &bad) != c.BB_OK:
             field = bad.decode() if bad != NULL else "parameters"
+            if field in ("models", "rollout"):
+                raise ValueError(f"search {field}: every policy must be initialised and, for "
+                                 "infer_hands or use_prior, have scores (a RandomPolicy or ScriptedPolicy)")
             shown = prior if field == "model_prior" else config.get(field, "")
             raise ValueError(f"search parameter {field} out of range: {shown!r} (see csrc/search.h)")
         self.policy = cs.bb_policy_search(&self.s)
@@ -352,6 +355,8 @@ cdef class Search(Policy):
         (per action, int32/float64 [33]) and ``model_posterior`` (each
         model's posterior weight, then that of "unknown")."""
         i = games._check_game(i)
+        if games.games[i].done:
+            raise ValueError(f"game {i} is over: there is no decision to search")
         cdef uint64_t seed64 = _check_seed(seed)
         cdef cs.bb_search_result r
         cdef c.bb_rng rng
@@ -558,6 +563,9 @@ cdef class GameBatch:
         cdef const int32_t *idx_p = NULL
         cdef int32_t k
         cdef uint64_t seed64 = _check_seed(seed)
+        if policy.policy.choose == NULL:
+            raise TypeError(f"{type(policy).__name__} is not initialised: use RandomPolicy(), "
+                            "ScriptedPolicy(params) or Search(...)")
         ids = self._idx(idx)
         k = self.n if ids is None else len(ids)
         out = np.empty(k, dtype=np.int32)
