@@ -156,3 +156,27 @@ def test_calibration_vs_random(name):
 def test_round_robin_order(stronger, weaker):
     r = play_match(make(stronger, seed=3), make(weaker, seed=4), 2000, seed=77)
     assert r.score_rate > 0.5, r
+
+
+def _play_out(games: GameBatch, players: tuple) -> list[tuple[int, ...]]:
+    """Plays every game to the end (player p moves for seat p); the action histories."""
+    while not games.done.all():
+        running = np.flatnonzero(~games.done).astype(np.int32)
+        movers = games.to_move[running]
+        for seat in (0, 1):
+            idx = running[movers == seat]
+            if len(idx):
+                games.step(players[seat].act_batch(games, idx), idx)
+    return [games.get_state(i).history for i in range(len(games))]
+
+
+@pytest.mark.parametrize("name", ["random", "noisy", "online", "outcome_heuristic"])
+def test_a_game_alone_equals_the_same_game_in_a_large_batch(name):
+    """Each decision's random stream comes from the agent's seed and the
+    mover's information set (csrc/policy.h), so a deal replays move for move
+    whatever else is in the batch."""
+    players = (make(name, seed=4), make("noisy", seed=5))
+    together = _play_out(GameBatch(1000, seed=300, auto_reset=False), players)
+    assert len(set(together)) > 900  # the games differ from one another
+    for i in (0, 7, 499, 999):
+        assert _play_out(GameBatch(1, seed=300 + i, auto_reset=False), players) == [together[i]]
