@@ -173,8 +173,9 @@ def evaluate(
     deals ``seed .. seed + games/2 - 1``.
 
     With ``workers`` > 1 the deals are shared among that many processes
-    (spawned; the agent must pickle).  Every C agent's decisions depend only
-    on its seed and the game, so the results equal those of one process."""
+    (spawned, so a script calls this under ``if __name__ == "__main__":``;
+    the agent must pickle).  Every C agent's decisions depend only on its
+    seed and the game, so the results equal those of one process."""
     names = list(opponents)
     for name in names:
         if name not in AGENT_NAMES:
