@@ -30,8 +30,8 @@ class SearchAgent(PolicyAgent):
     ``model_prior`` their prior weights.  Other keywords are the search's
     parameters (:data:`beasty._ext.SEARCH_DEFAULTS`: ``algorithm``,
     ``simulations``, ``time_limit_ms``, ``exploration``, ``use_prior``,
-    ``prior_temperature``, ``margin_weight``, ``endgame_cards``,
-    ``infer_hands``, ``model_in_tree``, ``candidates``,
+    ``prior_temperature``, ``margin_weight``, ``draw_value``,
+    ``endgame_cards``, ``infer_hands``, ``model_in_tree``, ``candidates``,
     ``model_temperature``, ``model_epsilon``, ``unknown_prior``).  Bad
     values raise ``ValueError`` or ``TypeError``."""
 
@@ -44,7 +44,6 @@ class SearchAgent(PolicyAgent):
         model_prior: Sequence[float] | None = None,
         **params: Any,
     ) -> None:
-        self._init_settings = {"rollout": rollout, "models": models, "model_prior": model_prior, **params}
         if isinstance(models, str):
             raise TypeError("models must be a sequence of opponent names, not one string")
         search = Search(policy_for(rollout), [policy_for(m) for m in models], model_prior, **params)
@@ -58,15 +57,16 @@ class SearchAgent(PolicyAgent):
         }
 
     def __reduce__(self) -> tuple[Any, ...]:  # the C search is rebuilt from the settings
-        return (functools.partial(SearchAgent, **self._init_settings), (self.name, self.seed))
+        return (functools.partial(SearchAgent, **self.settings), (self.name, self.seed))
 
     def __repr__(self) -> str:
         changed = {k: v for k, v in self.settings.items() if SEARCH_DEFAULTS.get(k, object()) != v}
         return f"SearchAgent({self.name!r}, {changed})"
 
 
-#: The generic planner of issue 7: IS-MCTS, random rollouts for both sides,
-#: UCB1 with c = 2, win/draw/loss values, uniform determinizations.
+#: A generic planner that knows nothing of the ten opponents, to measure
+#: general strength: IS-MCTS, random rollouts for both sides, UCB1 with
+#: c = 2 (values in [-1, 1]), win/draw/loss values, uniform determinizations.
 ISMCTS_SETTINGS: dict[str, Any] = {
     "algorithm": "ismcts",
     "simulations": 400,
