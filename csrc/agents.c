@@ -319,7 +319,7 @@ void bb_agent_scores_any_hand(const bb_game *g, const bb_agent_params *p, uint32
                               : p->hand_weight * BB_POINTS[s] * p->species_mult[s];
         int32_t first = bb_species_first_action(s);
         for (int32_t a = first; a < first + bb_species_num_actions(s); a++)
-            if (bb_game_is_legal(&one, a)) scores[a] = score_action(&one, p, a) - own_term;
+            if (bb_game_queue_allows(&one, a)) scores[a] = score_action(&one, p, a) - own_term;
     }
 }
 

@@ -92,15 +92,8 @@ static int32_t choose_random(void *state, const bb_game *g, bb_rng *rng) {
 
 static void scores_random(const void *state, const bb_game *g, uint32_t species_mask, double *scores) {
     (void)state;
-    bb_game any = *g; /* legality by queue alone: give the mover every species of the mask */
-    for (int32_t a = 0; a < BB_NUM_ACTIONS; a++) {
-        const bb_action_info *info = bb_action_get(a);
-        scores[a] = NAN;
-        if (!((species_mask >> info->species) & 1)) continue;
-        any.hand[any.to_move][0] = BB_CARD(any.to_move, info->species);
-        any.hand_len[any.to_move] = 1;
-        if (bb_game_is_legal(&any, a)) scores[a] = 0.0;
-    }
+    for (int32_t a = 0; a < BB_NUM_ACTIONS; a++)
+        scores[a] = (species_mask >> bb_action_get(a)->species) & 1 && bb_game_queue_allows(g, a) ? 0.0 : NAN;
 }
 
 bb_policy bb_policy_random(void) {

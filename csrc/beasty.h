@@ -175,6 +175,9 @@ void bb_game_deal(bb_game *g);
 int32_t bb_game_legal(const bb_game *g, uint8_t *mask, int32_t *out);
 /* 1 if action a is legal for the player to move, else 0. */
 int bb_game_is_legal(const bb_game *g, int32_t a);
+/* 1 if the queue allows action a (it would be legal with its species in
+ * hand), else 0: what an observer can say about the opponent's options. */
+int bb_game_queue_allows(const bb_game *g, int32_t a);
 
 /* Plays action a for the player to move: steps 1-5 of the turn, then the
  * turn passes and the terminal test runs. */

@@ -135,10 +135,13 @@ static int hand_index(const bb_game *g, int p, int species) {
     return -1;
 }
 
-int bb_game_is_legal(const bb_game *g, int32_t a) {
+int bb_game_queue_allows(const bb_game *g, int32_t a) {
     if (g->done || a < 0 || a >= BB_NUM_ACTIONS) return 0;
-    if (hand_index(g, g->to_move, ACTIONS[a].species) < 0) return 0;
     return legal_given_hand(g, queue_species_mask(g), a);
+}
+
+int bb_game_is_legal(const bb_game *g, int32_t a) {
+    return bb_game_queue_allows(g, a) && hand_index(g, g->to_move, ACTIONS[a].species) >= 0;
 }
 
 /* ------------------------------------------------------ queue helpers */

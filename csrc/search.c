@@ -181,6 +181,12 @@ static int record_decisions(const bb_search *s, const bb_game *g) {
     return w->num_decisions > 0;
 }
 
+/* Cards of the opponent's deal order seen by their k-th decision: the
+ * first four, then one more per earlier decision, all twelve at most. */
+static int hand_reach(int k) {
+    return k + BB_HAND_MAX < BB_CARDS_PER_PLAYER ? k + BB_HAND_MAX : BB_CARDS_PER_PLAYER;
+}
+
 /* Draws the candidate deal orders and weighs them (search.h). */
 static void draw_candidates(const bb_search *s, const bb_game *g, bb_rng *rng) {
     bb_search_workspace *w = s->work;
@@ -194,7 +200,7 @@ static void draw_candidates(const bb_search *s, const bb_game *g, bb_rng *rng) {
         uint8_t *order = w->candidate_order[c];
         memset(order, 0, BB_CARDS_PER_PLAYER);
         for (int k = 0; k < K; k++) { /* card k: one of the free places among the first 4 + k */
-            int reach = k + BB_HAND_MAX < BB_CARDS_PER_PLAYER ? k + BB_HAND_MAX : BB_CARDS_PER_PLAYER;
+            int reach = hand_reach(k);
             int free_places = 0;
             for (int i = 0; i < reach; i++) free_places += order[i] == 0;
             int pick = (int)bb_rng_bounded(rng, (uint32_t)free_places);
@@ -209,7 +215,7 @@ static void draw_candidates(const bb_search *s, const bb_game *g, bb_rng *rng) {
             if (order[i] == 0) order[i] = left[j++];
         uint32_t hands[BB_CARDS_PER_PLAYER], seen = 0, gone = 0;
         for (int k = 0; k < K; k++) { /* the hand at decision k: first 4 + k of the order, less those played */
-            int reach = k + BB_HAND_MAX < BB_CARDS_PER_PLAYER ? k + BB_HAND_MAX : BB_CARDS_PER_PLAYER;
+            int reach = hand_reach(k);
             for (int i = k == 0 ? 0 : reach - 1; i < reach; i++) seen |= 1u << order[i];
             hands[k] = seen & ~gone;
             gone |= 1u << played[k];
@@ -259,7 +265,7 @@ static int sample_world(const bb_search *s, const bb_game *g, int inferred, bb_r
     }
     const uint8_t *order = w->candidate_order[lo];
     int K = w->num_decisions, opp = 1 - g->to_move;
-    int reach = K + BB_HAND_MAX < BB_CARDS_PER_PLAYER ? K + BB_HAND_MAX : BB_CARDS_PER_PLAYER;
+    int reach = hand_reach(K);
     uint32_t played = 0;
     for (int k = 0; k < K; k++) played |= 1u << bb_action_get(w->decision_action[k])->species;
     uint8_t cards[BB_CARDS_PER_PLAYER];

@@ -85,6 +85,7 @@ cdef extern from "beasty.h" nogil:
     void bb_game_deal(bb_game *g)
     int32_t bb_game_legal(const bb_game *g, uint8_t *mask, int32_t *out)
     int bb_game_is_legal(const bb_game *g, int32_t a)
+    int bb_game_queue_allows(const bb_game *g, int32_t a)
     bb_status bb_game_step(bb_game *g, int32_t a)
     bb_status bb_game_play(bb_game *g, int32_t a)
     uint32_t bb_game_played_species(const bb_game *g, int32_t owner)
