@@ -85,14 +85,20 @@ static int unplayed_species(const bb_game *g, int owner, uint8_t *out) {
     return n;
 }
 
-void bb_determinize(const bb_game *g, bb_rng *rng, bb_game *out) {
+/* g with the opponent's hand then pile dealt from `species` and the mover's
+ * pile reshuffled; the game's generator is not carried over. */
+static void make_world(const bb_game *g, const uint8_t *species, int n, bb_rng *rng, bb_game *out) {
     *out = *g;
     out->rng.state = 0;
+    deal_opponent(out, species, n);
+    shuffle_own_pile(out, rng);
+}
+
+void bb_determinize(const bb_game *g, bb_rng *rng, bb_game *out) {
     uint8_t left[BB_CARDS_PER_PLAYER];
     int n = unplayed_species(g, 1 - g->to_move, left);
     shuffle(left, n, rng);
-    deal_opponent(out, left, n);
-    shuffle_own_pile(out, rng);
+    make_world(g, left, n, rng, out);
 }
 
 /* ---------------------------------------------------------- inference */
@@ -274,14 +280,11 @@ static int sample_world(const bb_search *s, const bb_game *g, int inferred, bb_r
         if (!((played >> order[i]) & 1)) cards[n_hand++] = order[i];
     n_all = n_hand;
     for (int i = reach; i < BB_CARDS_PER_PLAYER; i++) cards[n_all++] = order[i];
-    *d = *g;
-    d->rng.state = 0;
     if (n_hand != g->hand_len[opp]) { /* cannot happen for a state reached by play */
         bb_determinize(g, rng, d);
     } else {
         shuffle(cards + n_hand, n_all - n_hand, rng); /* pile order: uniform given the hand */
-        deal_opponent(d, cards, n_all);
-        shuffle_own_pile(d, rng);
+        make_world(g, cards, n_all, rng, d);
     }
     double prior_like[BB_SEARCH_MAX_MODELS + 1], total = 0.0;
     for (int m = 0; m < hypotheses(s); m++) {
