@@ -196,8 +196,13 @@ int32_t bb_game_score(const bb_game *g, int32_t p);
 int32_t bb_game_winner(const bb_game *g);
 /* 1 if the game is over under its early_stop setting. */
 int bb_game_is_terminal(const bb_game *g);
-/* Checks card conservation and zone sizes (for explicit states). */
-bb_status bb_game_validate(const bb_game *g);
+/* The one state validator (for explicit and deserialised states): zone
+ * sizes, card codes, flags, history and `done`; with `full` also that the
+ * state is reachable by play (each player's 12 species exactly once, hands
+ * and piles holding only their owner's cards, turn == cards played,
+ * players alternating from start_player, hands full while a pile lasts).
+ * full = 0 is for hand-made rule scenarios only. */
+bb_status bb_game_validate(const bb_game *g, int full);
 
 /* Printed points of a species (0 for BB_NONE). */
 int32_t bb_species_points(int32_t species);

@@ -14,6 +14,7 @@
 #define FLAG 0x80u /* marks "already acted / played this turn" in step 3 */
 #define SP(c) ((int)((c) & 0x0F))
 #define OWNER(c) ((int)(((c) >> 4) & 1))
+#define ALL_SPECIES (((1u << BB_NUM_SPECIES) - 1) << 1) /* bits 1..12 */
 
 /* The action table documented in beasty.h: {species, copy, param}. */
 static const bb_action_info ACTIONS[BB_NUM_ACTIONS] = {
@@ -439,7 +440,38 @@ static int valid_cards(const uint8_t *cards, int n, int cap) {
     return 1;
 }
 
-bb_status bb_game_validate(const bb_game *g) {
+/* A state reachable by play: each player's 12 species exactly once, hands
+ * and piles holding only their owner's cards, one card played per turn,
+ * alternately from start_player, and hands refilled while a pile lasts. */
+static bb_status check_conservation(const bb_game *g) {
+    uint32_t seen[BB_NUM_PLAYERS] = {0, 0};
+    int played[BB_NUM_PLAYERS] = {0, 0};
+    const uint8_t *zones[3] = {g->queue, g->bar, g->thats_it};
+    int lens[3] = {g->queue_len, g->bar_len, g->ti_len};
+    for (int z = 0; z < 3; z++)
+        for (int i = 0; i < lens[z]; i++) {
+            uint8_t c = zones[z][i];
+            if (seen[OWNER(c)] >> SP(c) & 1) return BB_ERR_STATE;
+            seen[OWNER(c)] |= 1u << SP(c);
+            played[OWNER(c)]++;
+        }
+    for (int p = 0; p < BB_NUM_PLAYERS; p++) {
+        int pile = BB_DECK_MAX - g->deck_pos[p];
+        for (int i = 0; i < g->hand_len[p] + pile; i++) {
+            uint8_t c = i < g->hand_len[p] ? g->hand[p][i] : g->deck[p][g->deck_pos[p] + i - g->hand_len[p]];
+            if (OWNER(c) != p || (seen[p] >> SP(c) & 1)) return BB_ERR_STATE;
+            seen[p] |= 1u << SP(c);
+        }
+        if (seen[p] != ALL_SPECIES || (pile > 0 && g->hand_len[p] != BB_HAND_MAX)) return BB_ERR_STATE;
+    }
+    int turn = g->queue_len + g->bar_len + g->ti_len, first = g->start_player;
+    if (g->turn != turn || played[first] != (turn + 1) / 2 || played[first ^ 1] != turn / 2 ||
+        g->to_move != (first ^ (turn & 1)))
+        return BB_ERR_STATE;
+    return BB_OK;
+}
+
+bb_status bb_game_validate(const bb_game *g, int full) {
     if (g->queue_len >= BB_QUEUE_MAX || g->to_move > 1 || g->start_player > 1 ||
         g->early_stop > 1 || g->done > 1)
         return BB_ERR_STATE;
@@ -461,5 +493,5 @@ bb_status bb_game_validate(const bb_game *g) {
         if (t < g->history_len ? g->history[t] >= BB_NUM_ACTIONS : g->history[t] != 0) return BB_ERR_STATE;
     if (g->done != (uint8_t)bb_game_is_terminal(g)) return BB_ERR_STATE;
     if (!g->done && g->hand_len[g->to_move] == 0) return BB_ERR_STATE;
-    return BB_OK;
+    return full ? check_conservation(g) : BB_OK;
 }

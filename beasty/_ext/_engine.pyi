@@ -61,6 +61,8 @@ class Search(Policy):
 class GameBatch:
     n: int
     auto_reset: bool
+    @property
+    def lock(self) -> Any: ...
     def __init__(
         self, n: int = 1, seed: int = 0, early_stop: bool = True, auto_reset: bool = True
     ) -> None: ...

@@ -67,6 +67,15 @@ def _check_int(value, str name):
     return int(value)
 
 
+def _check_flag(value, str name):
+    """A bool (or the integer 0 or 1): a string such as 'no' is an error, not True."""
+    if isinstance(value, (bool, np.bool_)):
+        return 1 if value else 0
+    if isinstance(value, (int, np.integer)) and value in (0, 1):
+        return int(value)
+    raise TypeError(f"{name} must be a bool, got {value!r}")
+
+
 def _check_seed(value, str name="seed"):
     value = _check_int(value, name)
     if not 0 <= value < 2 ** 64:
@@ -79,8 +88,7 @@ cdef class Rng:
     cdef c.bb_rng rng
 
     def __init__(self, seed=0):
-        seed = _check_int(seed, "seed")
-        c.bb_rng_seed(&self.rng, <uint64_t>(seed & 0xFFFFFFFFFFFFFFFF))
+        c.bb_rng_seed(&self.rng, <uint64_t>_check_seed(seed))
 
     @property
     def state(self):
@@ -335,18 +343,18 @@ cdef class Search(Policy):
         count = _check_int(count, "count")
         if not 1 <= count <= 1 << 20:
             raise ValueError(f"count must be in [1, 2**20], got {count}")
-        if games.games[i].done:
+        cdef c.bb_game g = games._copy_game(i)
+        if g.done:
             raise ValueError(f"game {i} is over")
         cdef uint64_t seed64 = _check_seed(seed)
         cdef GameBatch worlds = GameBatch(count, auto_reset=False)
         models = np.empty(count, dtype=np.int32)
         cdef int32_t[::1] models_v = models
         cdef c.bb_rng rng
-        cdef const c.bb_game *g = &games.games[<int>i]
         cdef int32_t n = count
         c.bb_rng_seed(&rng, seed64)
         with self.lock, nogil:
-            cs.bb_search_sample(&self.s, g, &rng, n, worlds.games, &models_v[0])
+            cs.bb_search_sample(&self.s, &g, &rng, n, worlds.games, &models_v[0])
         return worlds, models
 
     def run(self, GameBatch games not None, i, seed):
@@ -355,15 +363,15 @@ cdef class Search(Policy):
         (per action, int32/float64 [33]) and ``model_posterior`` (each
         model's posterior weight, then that of "unknown")."""
         i = games._check_game(i)
-        if games.games[i].done:
+        cdef c.bb_game g = games._copy_game(i)
+        if g.done:
             raise ValueError(f"game {i} is over: there is no decision to search")
         cdef uint64_t seed64 = _check_seed(seed)
         cdef cs.bb_search_result r
         cdef c.bb_rng rng
-        cdef const c.bb_game *g = &games.games[i]
         with self.lock, nogil:
-            cp.bb_policy_rng(&rng, seed64, g)
-            cs.bb_search_run(&self.s, g, &rng, &r)
+            cp.bb_policy_rng(&rng, seed64, &g)
+            cs.bb_search_run(&self.s, &g, &rng, &r)
         return {
             "action": int(r.action),
             "iterations": int(r.iterations),
@@ -401,10 +409,14 @@ cdef class GameBatch:
     dealt again from the continuation of its own stream, so a batch never
     holds a finished game; without it, finished games stay finished and
     stepping them raises.
+
+    A batch may be shared between threads: every method holds ``lock``
+    (also while the C code runs without the GIL), so calls are serialised.
     """
     cdef c.bb_game *games
     cdef readonly int n
     cdef public bint auto_reset
+    cdef readonly object lock
 
     def __cinit__(self, n=1, seed=0, early_stop=True, auto_reset=True):
         n = _check_int(n, "n")
@@ -414,6 +426,7 @@ cdef class GameBatch:
         if self.games == NULL:
             raise MemoryError()
         self.n = n
+        self.lock = threading.Lock()
 
     def __init__(self, n=1, seed=0, early_stop=True, auto_reset=True):
         self.auto_reset = bool(auto_reset)
@@ -427,14 +440,25 @@ cdef class GameBatch:
 
     def reset(self, seed=0, early_stop=True):
         """Deals game i from seed ``seed + i``."""
-        seed = _check_int(seed, "seed")
-        c.bb_batch_reset(self.games, self.n, <uint64_t>(seed & 0xFFFFFFFFFFFFFFFF), bool(early_stop))
+        cdef uint64_t seed64 = _check_seed(seed)
+        cdef int early = _check_flag(early_stop, "early_stop")
+        if seed64 + <uint64_t>(self.n - 1) < seed64:
+            raise ValueError(f"seed + n - 1 must be below 2**64, got seed {seed} for {self.n} games")
+        with self.lock, nogil:
+            c.bb_batch_reset(self.games, self.n, seed64, early)
 
     def reset_game(self, i, seed, early_stop=True):
         """Deals game i alone from ``seed``."""
         i = self._check_game(i)
-        seed = _check_int(seed, "seed")
-        c.bb_game_reset(&self.games[i], <uint64_t>(seed & 0xFFFFFFFFFFFFFFFF), bool(early_stop))
+        cdef uint64_t seed64 = _check_seed(seed)
+        cdef int early = _check_flag(early_stop, "early_stop")
+        with self.lock:
+            c.bb_game_reset(&self.games[i], seed64, early)
+
+    cdef c.bb_game _copy_game(self, int i):
+        """Game i (a checked index) copied under the lock."""
+        with self.lock:
+            return self.games[i]
 
     cdef int _check_game(self, i) except -1:
         i = _check_int(i, "game index")
@@ -464,8 +488,8 @@ cdef class GameBatch:
         ``[k, 2]`` bar points (final points for a game that just ended).
         Every action is checked before any game moves: an illegal one raises
         ``ValueError`` and leaves the whole batch unchanged."""
-        cdef int32_t[::1] idx_v
-        cdef int32_t[::1] act_v
+        cdef const int32_t[::1] idx_v
+        cdef const int32_t[::1] act_v
         cdef float[:, ::1] rew_v
         cdef uint8_t[::1] done_v
         cdef int32_t[:, ::1] score_v
@@ -499,7 +523,7 @@ cdef class GameBatch:
         if ids is not None:
             idx_v = ids
             idx_p = &idx_v[0]
-        with nogil:
+        with self.lock, nogil:
             st = c.bb_batch_step(self.games, self.n, idx_p, k, &act_v[0], self.auto_reset,
                                  &rew_v[0, 0], &done_v[0], &score_v[0, 0], &bad)
         if st != c.BB_OK:
@@ -516,7 +540,7 @@ cdef class GameBatch:
         ``[k, NUM_ACTIONS]``) of the player to move in each selected game,
         written into ``obs``/``mask`` when given (they must be C-contiguous
         with exactly that dtype and shape) or into new arrays."""
-        cdef int32_t[::1] idx_v
+        cdef const int32_t[::1] idx_v
         cdef float[:, ::1] obs_v
         cdef uint8_t[:, ::1] mask_v
         cdef const int32_t *idx_p = NULL
@@ -532,7 +556,7 @@ cdef class GameBatch:
         if ids is not None:
             idx_v = ids
             idx_p = &idx_v[0]
-        with nogil:
+        with self.lock, nogil:
             c.bb_batch_observe(self.games, self.n, idx_p, k, &obs_v[0, 0], &mask_v[0, 0])
         return obs, mask
 
@@ -544,7 +568,8 @@ cdef class GameBatch:
             raise ValueError("player must be 0 or 1")
         out = np.zeros(c.BB_OBS_DIM, dtype=np.float32)
         cdef float[::1] v = out
-        c.bb_game_observe(&self.games[i], player, &v[0])
+        with self.lock:
+            c.bb_game_observe(&self.games[i], player, &v[0])
         return out
 
     def random_actions(self, Rng rng not None, idx=None):
@@ -558,7 +583,7 @@ cdef class GameBatch:
         Each decision's random stream is seeded from ``seed`` and what the
         mover knows (csrc/policy.h), so the same seed gives the same moves
         for a game alone or inside any batch."""
-        cdef int32_t[::1] idx_v
+        cdef const int32_t[::1] idx_v
         cdef int32_t[::1] out_v
         cdef const int32_t *idx_p = NULL
         cdef int32_t k
@@ -575,7 +600,7 @@ cdef class GameBatch:
         if ids is not None:
             idx_v = ids
             idx_p = &idx_v[0]
-        with policy.lock, nogil:
+        with policy.lock, self.lock, nogil:
             cp.bb_batch_actions(self.games, self.n, idx_p, k, &policy.policy, seed64, &out_v[0], NULL)
         return out
 
@@ -584,27 +609,37 @@ cdef class GameBatch:
         i = self._check_game(i)
         out = np.empty(c.BB_NUM_ACTIONS, dtype=np.float64)
         cdef double[::1] v = out
-        c.bb_agent_scores(&self.games[i], &params.p, &v[0])
+        with self.lock:
+            c.bb_agent_scores(&self.games[i], &params.p, &v[0])
         return out
 
     # ------------------------------------------------------------ queries
     def legal_actions(self, i):
         i = self._check_game(i)
         cdef int32_t buf[64]
-        cdef int32_t m = c.bb_game_legal(&self.games[i], NULL, buf)
+        cdef int32_t m
+        with self.lock:
+            m = c.bb_game_legal(&self.games[i], NULL, buf)
         return [int(buf[j]) for j in range(m)]
 
     def legal_mask(self, i):
         i = self._check_game(i)
         out = np.zeros(c.BB_NUM_ACTIONS, dtype=np.uint8)
         cdef uint8_t[::1] v = out
-        c.bb_game_legal(&self.games[i], &v[0], NULL)
+        with self.lock:
+            c.bb_game_legal(&self.games[i], &v[0], NULL)
         return out.view(bool)
 
     cdef object _field(self, int which):
         cdef int i
         out = np.empty(self.n, dtype=np.int32)
         cdef int32_t[::1] v = out
+        with self.lock:
+            self._copy_field(which, v)
+        return out
+
+    cdef void _copy_field(self, int which, int32_t[::1] v):
+        cdef int i
         for i in range(self.n):
             if which == 0:
                 v[i] = self.games[i].to_move
@@ -614,7 +649,6 @@ cdef class GameBatch:
                 v[i] = self.games[i].turn
             else:
                 v[i] = self.games[i].start_player
-        return out
 
     @property
     def to_move(self):
@@ -640,15 +674,18 @@ cdef class GameBatch:
         """int32 ``[n, 2]`` current bar points."""
         cdef int i
         out = np.empty((self.n, 2), dtype=np.int32)
-        for i in range(self.n):
-            out[i, 0] = c.bb_game_score(&self.games[i], 0)
-            out[i, 1] = c.bb_game_score(&self.games[i], 1)
+        cdef int32_t[:, ::1] v = out
+        with self.lock:
+            for i in range(self.n):
+                v[i, 0] = c.bb_game_score(&self.games[i], 0)
+                v[i, 1] = c.bb_game_score(&self.games[i], 1)
         return out
 
     def winner(self, i):
         """0/1 for the winner of finished game i, None for a draw; raises if running."""
         i = self._check_game(i)
-        w = c.bb_game_winner(&self.games[i])
+        with self.lock:
+            w = c.bb_game_winner(&self.games[i])
         if w == -2:
             raise ValueError(f"game {i} is not over")
         return None if w == -1 else int(w)
@@ -657,7 +694,7 @@ cdef class GameBatch:
     def get_state(self, i):
         """Game i as a :class:`beasty.rules.State`."""
         i = self._check_game(i)
-        cdef c.bb_game *g = &self.games[i]
+        cdef c.bb_game g = self._copy_game(i)
         decks = tuple(_cards(&g.deck[p][g.deck_pos[p]], 8 - g.deck_pos[p]) for p in range(2))
         return State(
             queue=_cards(g.queue, g.queue_len),
@@ -683,7 +720,6 @@ cdef class GameBatch:
             raise TypeError(f"state must be a beasty.rules.State, got {type(state).__name__}")
         cdef c.bb_game g
         memset(&g, 0, sizeof(g))
-        g.rng = self.games[i].rng
         g.queue_len = _put_cards(g.queue, 4, state.queue, "queue")  # <= 4 between turns
         g.bar_len = _put_cards(g.bar, 24, state.bar, "bar")
         g.ti_len = _put_cards(g.thats_it, 24, state.thats_it, "thats_it")
@@ -700,9 +736,10 @@ cdef class GameBatch:
         if not 0 <= turn <= 24:
             raise ValueError(f"turn must be in [0, 24], got {turn}")
         g.turn = turn
-        if state.to_move not in (0, 1):
-            raise ValueError(f"to_move must be 0 or 1, got {state.to_move!r}")
-        g.to_move = state.to_move
+        to_move = _check_int(state.to_move, "to_move")
+        if to_move not in (0, 1):
+            raise ValueError(f"to_move must be 0 or 1, got {to_move}")
+        g.to_move = to_move
         g.start_player = g.to_move ^ (g.turn & 1)
         history = tuple(state.history)
         if len(history) not in (0, turn):
@@ -714,16 +751,18 @@ cdef class GameBatch:
                 raise ValueError(f"history[{t}] = {a} is not an action index")
             g.history[t] = a
         g.history_len = len(history)
-        g.early_stop = bool(state.early_stop)
+        g.early_stop = _check_flag(state.early_stop, "early_stop")
         g.done = c.bb_game_is_terminal(&g)
-        if strict:
-            cards = [*state.queue, *state.bar, *state.thats_it, *state.hands[0], *state.hands[1],
-                     *state.decks[0], *state.decks[1]]
-            if sorted((int(o), int(s)) for o, s in cards) != [(o, s) for o in (0, 1) for s in range(1, 13)]:
-                raise ValueError("state must hold each of the 24 cards exactly once (strict=True)")
-        if c.bb_game_validate(&g) != c.BB_OK:
-            raise ValueError("invalid state: zone sizes, card codes or player to move are inconsistent")
-        self.games[i] = g
+        cdef int full = _check_flag(strict, "strict")
+        if c.bb_game_validate(&g, full) != c.BB_OK:
+            raise ValueError("invalid state: " + (
+                "it must be reachable by play (each player's 12 animals exactly once, hands and "
+                "piles holding only their owner's cards, turn = cards played, players "
+                "alternating, hands full while a pile lasts; strict=True)" if full else
+                "zone sizes, card codes or player to move are inconsistent"))
+        with self.lock:
+            g.rng = self.games[i].rng
+            self.games[i] = g
 
     def determinize(self, i, seed):
         """A uniformly random full state consistent with what game i's mover
@@ -733,7 +772,8 @@ cdef class GameBatch:
         cdef c.bb_rng rng
         cdef GameBatch one = GameBatch(1, auto_reset=False)
         c.bb_rng_seed(&rng, seed64)
-        cs.bb_determinize(&self.games[i], &rng, &one.games[0])
+        with self.lock:
+            cs.bb_determinize(&self.games[i], &rng, &one.games[0])
         return one.get_state(0)
 
     def solve_endgame(self, i):
@@ -741,27 +781,29 @@ cdef class GameBatch:
         to move: ``(result, margin, best_action, positions)`` with result
         +1/0/-1 under best play by both (win first, then points)."""
         i = self._check_game(i)
-        cdef c.bb_game *g = &self.games[i]
+        cdef c.bb_game g = self._copy_game(i)
         if g.deck_pos[0] != c.BB_DECK_MAX or g.deck_pos[1] != c.BB_DECK_MAX:
             raise ValueError(f"game {i} still has cards in a pile: its endgame is not exact yet")
         cdef int32_t best = -1
         cdef int64_t positions = 0
         cdef int32_t v
         with nogil:
-            v = cs.bb_endgame_solve(g, &best, &positions)
+            v = cs.bb_endgame_solve(&g, &best, &positions)
         result = (v > 0) - (v < 0)
         return result, int(v - 64 * result), int(best), int(positions)
 
     def clone(self):
         """An independent copy (same games, same RNG streams)."""
         cdef GameBatch other = GameBatch.__new__(GameBatch, self.n)
-        memcpy(other.games, self.games, self.n * sizeof(c.bb_game))
+        with self.lock:
+            memcpy(other.games, self.games, self.n * sizeof(c.bb_game))
         other.auto_reset = self.auto_reset
         return other
 
     def to_bytes(self):
         """The raw games (for pickling across processes of one build)."""
-        return (<char *>self.games)[:self.n * sizeof(c.bb_game)]
+        with self.lock:
+            return (<char *>self.games)[:self.n * sizeof(c.bb_game)]
 
     @staticmethod
     def from_bytes(data, auto_reset=True):
@@ -774,8 +816,9 @@ cdef class GameBatch:
         cdef const unsigned char[::1] buf = bytes(data)
         memcpy(other.games, &buf[0], n * sizeof(c.bb_game))
         for j in range(n):
-            if c.bb_game_validate(&other.games[j]) != c.BB_OK:
-                raise ValueError(f"game {j} in data is not a valid state")
+            if c.bb_game_validate(&other.games[j], 1) != c.BB_OK:
+                raise ValueError(f"game {j} in data is not a valid state (GameBatch.set_state "
+                                 "with strict=True lists what a state must satisfy)")
         other.auto_reset = bool(auto_reset)
         return other
 
