@@ -43,14 +43,25 @@ def _parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
         if "=" not in pair:
             raise SystemExit(f"beasty: --set expects key=value, got {pair!r}")
         key, value = pair.split("=", 1)
-        out[key.strip()] = yaml.safe_load(value)
+        if not key.strip():
+            raise SystemExit(f"beasty: --set expects key=value, got {pair!r}")
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError as e:
+            raise SystemExit(f"beasty: --set {key.strip()}: the value is not valid YAML: {e}") from e
     return out
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from beasty.evaluate import evaluate, format_table, write_json
+    from beasty.files import check_writable
 
     opponents = list(OPPONENT_NAMES) if args.opponents == "all" else args.opponents.split(",")
+    if args.json:
+        try:  # before playing: an unwritable path must not cost the evaluation
+            check_writable(args.json)
+        except OSError as e:
+            raise SystemExit(f"beasty: --json {args.json}: {e}") from e
     agent = _load_agent(args.agent, args.seed)
     try:
         results = evaluate(
@@ -73,15 +84,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         from beasty.train.checkpoint import CheckpointError
         from beasty.train.config import ConfigError, load_config
-        from beasty.train.trainer import Trainer
+        from beasty.train.trainer import Trainer, TrainingDiverged
     except ImportError as e:  # pragma: no cover - depends on the extra
         raise SystemExit(f"beasty: training needs the train extra (pip install 'beasty[train]'): {e}") from e
     try:
         cfg = load_config(args.config, _parse_overrides(args.set))
-        Trainer(cfg).train(until=args.until)
-    except (ConfigError, CheckpointError) as e:
+        trainer = Trainer(cfg)
+        trainer.train(until=args.until)
+    except (ConfigError, CheckpointError, TrainingDiverged) as e:
         raise SystemExit(f"beasty: {e}") from e
-    return 0
+    return 0 if trainer.interrupted_by is None else 128 + trainer.interrupted_by
 
 
 def main(argv: Sequence[str] | None = None) -> int:

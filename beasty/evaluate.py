@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -20,6 +18,7 @@ import numpy.typing as npt
 
 from beasty._ext import GameBatch
 from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, make
+from beasty.files import atomic_write
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -254,14 +253,4 @@ def format_table(results: Iterable[MatchResult], title: str | None = None) -> st
 def write_json(path: str, results: Iterable[MatchResult], meta: dict[str, object] | None = None) -> None:
     """Writes the results atomically (temp file + rename)."""
     payload = {"meta": meta or {}, "results": [r.to_dict() for r in results]}
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(payload, f, indent=2)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, json.dumps(payload, indent=2).encode())

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +34,7 @@ from beasty.train import (  # noqa: E402
 from beasty.train.config import NetworkConfig, PPOConfig  # noqa: E402
 from beasty.train.ppo import compute_losses, evaluate_actions, ppo_update  # noqa: E402
 from beasty.train.rollout import GameGenerator, GroupSpec, compute_gae, generate_group  # noqa: E402
+from beasty.train.trainer import TrainingDiverged  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
@@ -260,7 +264,7 @@ def test_start_iteration_mismatch_and_bad_checkpoints(tmp_path):
         Trainer(smoke(tmp_path, resume_from=str(ckpt), start_iteration=600))
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a checkpoint")
-    with pytest.raises(CheckpointError, match="corrupt"):
+    with pytest.raises(CheckpointError, match="corrupt"), pytest.warns(UserWarning, match="no checksum"):
         load_checkpoint(bad)
     truncated = tmp_path / "trunc.pt"
     truncated.write_bytes(ckpt.read_bytes()[:1000])
@@ -268,7 +272,7 @@ def test_start_iteration_mismatch_and_bad_checkpoints(tmp_path):
         load_checkpoint(truncated)
     other = tmp_path / "other.pt"
     torch.save({"weights": torch.zeros(2)}, other)
-    with pytest.raises(CheckpointError, match="not a"):
+    with pytest.raises(CheckpointError, match="not a"), pytest.warns(UserWarning, match="no checksum"):
         load_checkpoint(other)
     with pytest.raises(CheckpointError, match="does not exist"):
         load_checkpoint(tmp_path / "missing.pt")
@@ -316,6 +320,19 @@ def test_shipped_configs_load():
         ("opponents: {weights: {self: 1.0, minimax: 1.0}}\n", "unknown opponent"),
         ("eval: {games: 3}\n", "even"),
         ("progress: 1\n", "true or false"),
+        ("ppo: {value_coef: .nan}\n", "ppo.value_coef must be a finite number"),
+        ("entropy: {start: .inf}\n", "entropy.start must be a finite number"),
+        ("ppo: {clip_epsilon: .inf}\n", "ppo.clip_epsilon must be a finite number"),
+        ("ppo: {value_clip: -1}\n", "ppo.value_clip must be in"),
+        ("opponents: {weights: {self: .inf}}\n", "opponents.weights.self must be a finite"),
+        ("network: {hidden_dim: 100000000}\n", "network.hidden_dim must be in"),
+        ("generation: {games_per_iteration: 10000000000}\n", "generation.games_per_iteration"),
+        ("ppo: {minibatch_size: 0}\n", "ppo.minibatch_size must be in"),
+        ("seed: -1\n", "seed must be in"),
+        ("seed: 1180591620717411303424\n", "seed must be in"),
+        ("run_name: ../../elsewhere\n", "run_name must be a plain folder name"),
+        ("run_name: ..\n", "run_name must be a plain folder name"),
+        ("run_name: ''\n", "run_name must be a plain folder name"),
     ],
 )
 def test_bad_yaml_raises(tmp_path, text, match):
@@ -393,3 +410,133 @@ def test_iter600_to_1000_config_resumes_at_600(tmp_path):
     logged = {k: float(v) for it, k, v in rows if it == "601"}
     assert logged["train/entropy_coef"] == pytest.approx(0.022)
     assert logged["train/temperature"] == pytest.approx(0.7)
+
+
+# ------------------------------------------------------------------- hardening
+def test_until_must_be_a_future_iteration_and_out_dir_writable(tmp_path):
+    trainer = Trainer(smoke(tmp_path), echo=lambda s: None)
+    with pytest.raises(ConfigError, match="--until 0 must be after the current iteration 0"):
+        trainer.train(until=0)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match="out_dir"):
+        Trainer(smoke(blocker / "runs"), echo=lambda s: None).train()
+    with pytest.raises(SystemExit, match=r"beasty: --set ppo\.epochs: the value is not valid YAML"):
+        cli_main(["train", "--config", str(CONFIGS / "smoke.yaml"), "--set", "ppo.epochs=[1"])
+    with pytest.raises(SystemExit, match="beasty: out_dir"):
+        cli_main(["train", "--config", str(CONFIGS / "smoke.yaml"), "--set", f"out_dir={blocker}"])
+
+
+def test_non_finite_weights_are_never_saved(tmp_path):
+    trainer = Trainer(smoke(tmp_path), echo=lambda s: None)
+    step = trainer.optimizer.step
+
+    def diverging_step(*args, **kwargs):  # an update that blows up, as a too-high rate does
+        step(*args, **kwargs)
+        with torch.no_grad():
+            next(trainer.net.parameters()).fill_(float("nan"))
+
+    trainer.optimizer.step = diverging_step
+    with pytest.raises(TrainingDiverged, match="iteration 1"):
+        trainer.train()
+    assert not list((tmp_path / "smoke" / "checkpoints").iterdir())
+    with pytest.raises(CheckpointError, match="non-finite"):
+        trainer.save(tmp_path / "nan.pt")
+    assert not (tmp_path / "nan.pt").exists()
+
+
+def _saved(tmp_path):
+    Trainer(smoke(tmp_path), echo=lambda s: None).train()
+    return tmp_path / "smoke" / "checkpoints" / "iter_0001.pt"
+
+
+def test_checkpoint_checksum_finds_flipped_bytes(tmp_path):
+    ckpt = _saved(tmp_path)
+    raw = bytearray(ckpt.read_bytes())
+    assert load_checkpoint(ckpt)["iteration"] == 1
+    rng = np.random.default_rng(0)
+    for trial in range(20):
+        flipped = bytearray(raw)
+        position = int(rng.integers(len(raw) // 2, len(raw)))  # inside the payload
+        flipped[position] ^= 0x20
+        bad = tmp_path / f"flip{trial}.pt"
+        bad.write_bytes(bytes(flipped))
+        with pytest.raises(CheckpointError, match="checksum"):
+            load_checkpoint(bad)
+    assert oct(ckpt.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+    assert oct((tmp_path / "smoke" / "eval_final.json").stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@pytest.mark.parametrize(
+    "field,value,match",
+    [
+        ("model", [1, 2], "model must map"),
+        ("config", "a: [1, 2", "not valid YAML"),
+        ("config", "- 1\n", "YAML mapping"),
+        ("iteration", "abc", "iteration must be an integer"),
+        ("snapshots", [1], "snapshots must map"),
+        ("pool", None, "pool must be a mapping"),
+    ],
+)
+def test_malformed_checkpoints_get_clear_messages(tmp_path, capsys, field, value, match):
+    good = load_checkpoint(_saved(tmp_path))
+    bad = tmp_path / "bad.pt"
+    save_checkpoint(bad, {**{k: v for k, v in good.items() if k != "format"}, field: value})
+    with pytest.raises(CheckpointError, match=match):
+        load_checkpoint(bad)
+    with pytest.raises(SystemExit, match=f"beasty: cannot load {bad}.*{match}"):
+        cli_main(["eval", "--agent", str(bad), "--games", "2", "--no-progress"])
+    with pytest.raises(SystemExit, match=f"beasty: .*{match}"):
+        cli_main(["train", "--config", str(CONFIGS / "smoke.yaml"), "--set", f"out_dir={tmp_path}",
+                  "--set", f"resume_from={bad}"])  # fmt: skip
+
+
+def test_stale_temporaries_of_a_killed_write_are_removed(tmp_path):
+    folder = tmp_path / "smoke" / "checkpoints"
+    folder.mkdir(parents=True)
+    stale = folder / "latest.ptab12cd.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    said = []
+    Trainer(smoke(tmp_path, total_iterations=1), echo=said.append).train()
+    assert not stale.exists() and any("removed" in line for line in said)
+
+
+def test_eval_json_path_is_checked_before_playing(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(SystemExit, match="beasty: --json"):
+        cli_main(["eval", "--agent", "random", "--games", "2", "--json", str(blocker / "r.json")])
+    assert "reference opponents" not in capsys.readouterr().out  # nothing was played
+
+
+def test_sigterm_checkpoints_the_iteration_in_flight_and_resume_continues(tmp_path):
+    config = tmp_path / "long.yaml"
+    config.write_text(
+        (CONFIGS / "smoke.yaml").read_text()
+        + f"out_dir: {tmp_path}\ntotal_iterations: 100000\ncheckpoint_frequency: 100000\n"
+        + "eval: {frequency: 100000, games: 2}\n"
+    )
+    config.write_text(config.read_text().replace("eval: {frequency: 2, games: 20}\n", ""))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "beasty.cli", "train", "--config", str(config)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    assert first.startswith("beasty train: run"), first
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, out
+    saved = sorted((tmp_path / "smoke" / "checkpoints").glob("iter_*.pt"))
+    assert len(saved) == 1 and f"--set resume_from={saved[0]}" in out
+    iteration = load_checkpoint(saved[0])["iteration"]
+    resumed = Trainer(load_config(config, {"resume_from": str(saved[0])}), echo=lambda s: None)
+    assert resumed.iteration == iteration >= 1
+    resumed.train(until=iteration + 1)
+    assert resumed.iteration == iteration + 1

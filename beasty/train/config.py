@@ -7,6 +7,7 @@ naming the offending key, so a typo never silently falls back to a default.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from beasty.agents import OPPONENT_NAMES
 
 DECAY_TYPES = ("linear", "cosine", "exponential", "constant")
 POOL_SPECIAL = ("self", "checkpoint")
+MAX_ITERATIONS = 10**7
 
 
 class ConfigError(ValueError):
@@ -49,7 +51,7 @@ class PPOConfig:
     gae_lambda: float = 0.95
     clip_epsilon: float = 0.2
     value_clip: float = 0.2
-    """Clip range of the value around the rollout value (<= 0 disables)."""
+    """Clip range of the value around the rollout value (0 disables)."""
     value_coef: float = 0.5
     epochs: int = 4
     minibatch_size: int = 1024
@@ -131,45 +133,75 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
     def validate(self) -> TrainConfig:
+        """Checks every value's range; ``ConfigError`` names the key."""
+
         def need(ok: bool, msg: str) -> None:
             if not ok:
                 raise ConfigError(msg)
 
+        def within(key: str, value: float, low: float, high: float) -> None:
+            need(low <= value <= high, f"{key} must be in [{low:g}, {high:g}], got {value!r}")
+
         n, p = self.network, self.ppo
-        need(self.total_iterations >= 1, "total_iterations must be >= 1")
-        need(self.checkpoint_frequency >= 1, "checkpoint_frequency must be >= 1")
-        need(self.num_threads >= 0, "num_threads must be >= 0")
-        need(n.hidden_dim >= 2 and n.species_embedding_dim >= 1, "network sizes must be positive")
-        need(n.num_heads >= 1 and n.hidden_dim % n.num_heads == 0, "num_heads must divide hidden_dim")
-        need(n.num_layers >= 0, "network.num_layers must be >= 0")
-        need(0.0 <= n.dropout < 1.0, "network.dropout must be in [0, 1)")
-        need(p.learning_rate > 0 and p.min_learning_rate >= 0, "learning rates must be positive")
-        need(0 < p.gamma <= 1 and 0 <= p.gae_lambda <= 1, "gamma in (0, 1], gae_lambda in [0, 1]")
-        need(p.clip_epsilon > 0 and p.epochs >= 1 and p.minibatch_size >= 1, "bad PPO sizes")
-        need(p.max_grad_norm > 0, "ppo.max_grad_norm must be > 0")
+        within("seed", self.seed, 0, 2**64 - 1)
+        need(
+            bool(self.run_name)
+            and self.run_name not in (".", "..")
+            and "/" not in self.run_name
+            and "\\" not in self.run_name
+            and "\0" not in self.run_name,
+            f"run_name must be a plain folder name inside out_dir, got {self.run_name!r}",
+        )
+        need(bool(self.out_dir) and "\0" not in self.out_dir, "out_dir must be a folder path")
+        within("total_iterations", self.total_iterations, 1, MAX_ITERATIONS)
+        within("checkpoint_frequency", self.checkpoint_frequency, 1, MAX_ITERATIONS)
+        within("num_threads", self.num_threads, 0, 1024)
+        need(self.start_iteration is None or self.start_iteration >= 0, "start_iteration must be >= 0")
+        within("network.hidden_dim", n.hidden_dim, 2, 4096)
+        within("network.species_embedding_dim", n.species_embedding_dim, 1, 4096)
+        within("network.num_heads", n.num_heads, 1, 64)
+        need(n.hidden_dim % n.num_heads == 0, "network.num_heads must divide network.hidden_dim")
+        within("network.num_layers", n.num_layers, 0, 32)
+        need(0.0 <= n.dropout < 1.0, f"network.dropout must be in [0, 1), got {n.dropout!r}")
+        need(0 < p.learning_rate <= 10, f"ppo.learning_rate must be in (0, 10], got {p.learning_rate!r}")
+        within("ppo.min_learning_rate", p.min_learning_rate, 0.0, p.learning_rate)
+        within("ppo.warmup_iterations", p.warmup_iterations, 0, MAX_ITERATIONS)
+        need(0 < p.gamma <= 1, f"ppo.gamma must be in (0, 1], got {p.gamma!r}")
+        within("ppo.gae_lambda", p.gae_lambda, 0.0, 1.0)
+        need(0 < p.clip_epsilon <= 10, f"ppo.clip_epsilon must be in (0, 10], got {p.clip_epsilon!r}")
+        within("ppo.value_clip", p.value_clip, 0.0, 1e6)
+        within("ppo.value_coef", p.value_coef, 0.0, 1e6)
+        within("ppo.epochs", p.epochs, 1, 1000)
+        within("ppo.minibatch_size", p.minibatch_size, 1, 2**20)
+        need(0 < p.max_grad_norm <= 1e6, f"ppo.max_grad_norm must be in (0, 1e6], got {p.max_grad_norm!r}")
         need(p.target_kl is None or p.target_kl > 0, "ppo.target_kl must be > 0 or null")
         for name, s in (("entropy", self.entropy), ("temperature", self.temperature)):
             need(s.decay in DECAY_TYPES, f"{name}.decay must be one of {DECAY_TYPES}")
-            need(s.start >= 0 and s.end >= 0, f"{name} start/end must be >= 0")
+            within(f"{name}.start", s.start, 0.0, 1e3)
+            within(f"{name}.end", s.end, 0.0, 1e3)
             if s.decay == "exponential":
                 need(s.start > 0 and s.end > 0, f"{name}: exponential decay needs start, end > 0")
-        need(self.temperature.start > 0 and self.temperature.end > 0, "temperature must be > 0")
+        need(self.temperature.start > 0 and self.temperature.end > 0, "temperature start/end must be > 0")
         o = self.opponents
-        need(0 < o.min_weight <= 1, "opponents.min_weight must be in (0, 1]")
+        need(0 < o.min_weight <= 1, f"opponents.min_weight must be in (0, 1], got {o.min_weight!r}")
         need(bool(o.weights), "opponents.weights must not be empty")
         for k, w in o.weights.items():
             need(k in POOL_SPECIAL or k in OPPONENT_NAMES, f"opponents.weights: unknown opponent {k!r}")
-            need(w >= 0, f"opponents.weights.{k} must be >= 0")
+            within(f"opponents.weights.{k}", w, 0.0, 1e6)
         need(sum(o.weights.values()) > 0, "opponents.weights must not all be 0")
-        need(o.pool_checkpoint_frequency >= 1 and o.max_checkpoints >= 1, "bad checkpoint pool sizes")
+        within("opponents.pool_checkpoint_frequency", o.pool_checkpoint_frequency, 1, MAX_ITERATIONS)
+        within("opponents.max_checkpoints", o.max_checkpoints, 1, 1000)
         g = self.generation
-        need(g.games_per_iteration >= 2 and g.games_per_chunk >= 2, "generation sizes must be >= 2")
+        within("generation.games_per_iteration", g.games_per_iteration, 2, 2**20)
+        within("generation.games_per_chunk", g.games_per_chunk, 2, 2**20)
         need(g.games_per_chunk % 2 == 0, "generation.games_per_chunk must be even (mirrored deals)")
-        need(g.async_num_workers >= 1, "generation.async_num_workers must be >= 1")
+        within("generation.async_num_workers", g.async_num_workers, 1, 256)
         e = self.eval
-        need(e.frequency >= 1, "eval.frequency must be >= 1")
-        need(e.games >= 2 and e.games % 2 == 0, "eval.games must be even and >= 2")
-        need(e.final_games >= 0 and e.final_games % 2 == 0, "eval.final_games must be even")
+        within("eval.frequency", e.frequency, 1, MAX_ITERATIONS)
+        within("eval.games", e.games, 2, 10**7)
+        need(e.games % 2 == 0, "eval.games must be even (mirrored deals)")
+        within("eval.final_games", e.final_games, 0, 10**7)
+        need(e.final_games % 2 == 0, "eval.final_games must be even (mirrored deals)")
         for name in e.opponents:
             need(name in OPPONENT_NAMES, f"eval.opponents: unknown opponent {name!r}")
         need(
@@ -211,6 +243,8 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{key} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{key} must be a finite number, got {value!r}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):

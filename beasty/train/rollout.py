@@ -16,6 +16,7 @@ after a normal ``pip install`` (nothing depends on the working directory).
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,6 +232,8 @@ def play_groups(
 
 def _worker_init() -> None:
     torch.set_num_threads(1)
+    # Ctrl-C reaches the whole process group: the trainer decides when to stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class GameGenerator:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import math
+import signal
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -16,8 +19,14 @@ import torch
 import yaml
 
 from beasty.evaluate import MatchResult, evaluate, format_table, write_json
+from beasty.files import check_writable
 from beasty.train.agent import NeuralAgent
-from beasty.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from beasty.train.checkpoint import (
+    CheckpointError,
+    load_checkpoint,
+    remove_stale_temporaries,
+    save_checkpoint,
+)
 from beasty.train.config import ConfigError, TrainConfig
 from beasty.train.network import PolicyValueNet, count_parameters
 from beasty.train.pool import AdaptiveOpponentPool
@@ -27,6 +36,39 @@ from beasty.train.schedules import get_entropy_coef, get_learning_rate, get_temp
 
 EVAL_SEED = 1_000_000_000
 FINAL_EVAL_SEED = 2_000_000_000
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss or the weights stopped being finite."""
+
+
+class StopOnSignal:
+    """While active (in the main thread), SIGINT and SIGTERM ask the loop to
+    stop after the iteration in flight; a second signal aborts at once."""
+
+    def __init__(self, echo: Callable[[str], None]) -> None:
+        self.echo = echo
+        self.received: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.received is not None:
+            raise KeyboardInterrupt
+        self.received = signum
+        self.echo(
+            f"\nbeasty train: {signal.Signals(signum).name} received: checkpointing after the iteration "
+            "in flight (send it again to abort without saving)"
+        )
+
+    def __enter__(self) -> StopOnSignal:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
 
 
 class MetricsLogger:
@@ -86,6 +128,8 @@ class Trainer:
         self.torch_gen = torch.Generator().manual_seed(cfg.seed)
         self.snapshots: dict[int, StateDict] = {}
         self.iteration = 0
+        self.interrupted_by: int | None = None
+        """The signal that stopped the last :meth:`train` early, if any."""
         self.last_eval: list[MatchResult] = []
         self.resumed_from: int | None = None
         self.run_dir = cfg.run_dir
@@ -125,6 +169,13 @@ class Trainer:
 
     def save(self, path: str | Path) -> Path:
         return save_checkpoint(path, self.state_payload())
+
+    def save_iteration(self) -> int:
+        """Checkpoints the current iteration as iter_NNNN.pt and latest.pt."""
+        folder = self.run_dir / "checkpoints"
+        self.save(folder / f"iter_{self.iteration:04d}.pt")
+        self.save(folder / "latest.pt")
+        return self.iteration
 
     def load(self, path: str | Path) -> None:
         data = load_checkpoint(path)
@@ -178,6 +229,7 @@ class Trainer:
         t1 = time.perf_counter()
         stats = ppo_update(self.net, self.optimizer, data, cfg.ppo, ent_coef, temperature, self.torch_gen)
         t2 = time.perf_counter()
+        _check_finite(self.net, stats.loss, it + 1)
         self.iteration = it + 1
         if self.iteration % cfg.opponents.pool_checkpoint_frequency == 0:
             self.snapshots[self.iteration] = state_dict_to_numpy(self.net)
@@ -215,9 +267,16 @@ class Trainer:
         """Runs iterations up to ``total_iterations`` (or ``until``, for a
         time-boxed part of a run: the state at ``until`` is checkpointed)."""
         cfg = self.cfg
+        if until is not None and until <= self.iteration:
+            raise ConfigError(f"--until {until} must be after the current iteration {self.iteration}")
         stop = cfg.total_iterations if until is None else min(until, cfg.total_iterations)
         run_dir = self.run_dir
-        (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+        try:
+            check_writable(run_dir / "checkpoints", folder=True)
+        except OSError as e:
+            raise ConfigError(f"out_dir: {e}") from e
+        for tmp in remove_stale_temporaries(run_dir / "checkpoints"):
+            self.echo(f"beasty train: removed {tmp}, left by an interrupted checkpoint write")
         name = "config.yaml" if self.resumed_from is None else f"config.resume_{self.resumed_from}.yaml"
         (run_dir / name).write_text(yaml.safe_dump(cfg.to_dict()))
         logger = MetricsLogger(run_dir, self.resumed_from)
@@ -232,9 +291,11 @@ class Trainer:
             bar = tqdm(total=cfg.total_iterations, initial=self.iteration, desc="training", unit="it")
         workers = cfg.generation.async_num_workers if cfg.generation.async_game_generation else 0
         decisions, t_start = 0, time.perf_counter()
+        self.interrupted_by = None
+        saved: int | None = None
         try:
-            with GameGenerator(workers) as generator:
-                while self.iteration < stop:
+            with StopOnSignal(self.echo) as signals, GameGenerator(workers) as generator:
+                while self.iteration < stop and signals.received is None:
                     m = self.run_iteration(generator)
                     it = self.iteration
                     decisions += int(m["rollout/decisions"])
@@ -251,19 +312,29 @@ class Trainer:
                     m["time/loop_decisions_per_second"] = decisions / (time.perf_counter() - t_start)
                     logger.log(it, m)
                     if it % cfg.checkpoint_frequency == 0 or last or it == stop:
-                        self.save(run_dir / "checkpoints" / f"iter_{it:04d}.pt")
-                        self.save(run_dir / "checkpoints" / "latest.pt")
+                        saved = self.save_iteration()
                     if bar is not None:
                         bar.update(1)
                         post = {"kl": f"{m['train/approx_kl']:.4f}", "ent": f"{m['train/entropy']:.2f}"}
                         if "eval/win_rate/all" in m:
                             post["eval"] = f"{m['eval/win_rate/all']:.3f}"
                         bar.set_postfix(post)
+                self.interrupted_by = signals.received
+                if self.interrupted_by is not None and saved != self.iteration:
+                    saved = self.save_iteration()
         finally:
             if bar is not None:
                 bar.close()
             logger.close()
         elapsed = time.perf_counter() - t_start
+        if self.interrupted_by is not None:
+            checkpoint = run_dir / "checkpoints" / f"iter_{self.iteration:04d}.pt"
+            self.echo(
+                f"beasty train: stopped by {signal.Signals(self.interrupted_by).name} at iteration "
+                f"{self.iteration}, saved {checkpoint}; resume with the same config and "
+                f"--set resume_from={checkpoint}"
+            )
+            return self.last_eval
         if self.last_eval:
             write_json(
                 str(run_dir / "eval_final.json"),
@@ -281,3 +352,15 @@ class Trainer:
                 f"= {decisions / elapsed:,.0f} decisions/s (whole loop)"
             )
         return self.last_eval
+
+
+def _check_finite(net: PolicyValueNet, loss: float, iteration: int) -> None:
+    """Stops training before a NaN or an infinity reaches a checkpoint."""
+    if not math.isfinite(loss):
+        raise TrainingDiverged(
+            f"the loss became {loss} at iteration {iteration}: training stopped, nothing saved for "
+            "this iteration (lower ppo.learning_rate or check the config)"
+        )
+    for name, parameter in net.named_parameters():
+        if not bool(torch.isfinite(parameter).all()):
+            raise TrainingDiverged(f"parameter {name} became non-finite at iteration {iteration}")
