@@ -37,6 +37,17 @@ def _load_agent(spec: str, seed: int) -> Agent:
     return NeuralAgent(net, greedy=True, name=f"ppo@{int(data['iteration'])}")
 
 
+def _seed(text: str) -> int:
+    """An argparse type: an integer in [0, 2**64)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value < 2**64:
+        raise argparse.ArgumentTypeError(f"{value} is outside [0, 2**64)")
+    return value
+
+
 def _parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
     out = {}
     for pair in pairs:
@@ -111,7 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"'all' (the ten: {', '.join(OPPONENT_NAMES)}) or a comma-separated list of agent names",
     )
     ev.add_argument("--games", type=int, default=1000, help="games per opponent (even)")
-    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument(
+        "--seed", type=_seed, default=0, help="deals are seeded from it, in [0, 2**64) (default 0)"
+    )
     ev.add_argument("--json", help="write the results to this JSON file")
     ev.add_argument(
         "--workers", type=int, default=1, help="processes sharing the deals (same results as one)"

@@ -76,15 +76,21 @@ class MatchResult:
         return d
 
 
+def _offset(seed: int, offset: int) -> int:
+    """A seed derived from a user's seed, which may be as large as 2**64 - 1."""
+    return (seed + offset) % 2**64
+
+
 def mirrored_deals(games: int, seed: int) -> tuple[GameBatch, npt.NDArray[np.int32]]:
     """A batch of ``games`` (even) games where games 2d and 2d+1 share the deal
-    ``seed + d``; returns it with the seat (0/1) the agent takes in each."""
+    ``seed + d`` (modulo 2**64); returns it with the seat (0/1) the agent
+    takes in each."""
     if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2:
         raise ValueError(f"games must be a positive even integer (mirrored deals), got {games!r}")
     batch = GameBatch(games, auto_reset=False)
     for d in range(games // 2):
-        batch.reset_game(2 * d, seed + d)
-        batch.reset_game(2 * d + 1, seed + d)
+        batch.reset_game(2 * d, _offset(seed, d))
+        batch.reset_game(2 * d + 1, _offset(seed, d))
     return batch, np.tile(np.array([0, 1], dtype=np.int32), games // 2)
 
 
@@ -199,15 +205,15 @@ def evaluate(
         for k, name in enumerate(names):
             if bar is not None:
                 bar.set_postfix_str(name)
-            agent.reseed(seed + 7919 * (k + 1))
-            opp = make(name, seed=seed + 104729 * (k + 1))
+            agent.reseed(_offset(seed, 7919 * (k + 1)))
+            opp = make(name, seed=_offset(seed, 104729 * (k + 1)))
             if pool is None:
                 results.append(play_match(agent, opp, games, seed, name, None if bar is None else bar.update))
                 continue
             deals = games // 2
             step = max(1, min(50, -(-deals // (4 * workers))))  # small chunks keep the workers busy
             futures = [
-                pool.submit(_play_deals, agent, opp, 2 * min(step, deals - d), seed + d, name)
+                pool.submit(_play_deals, agent, opp, 2 * min(step, deals - d), _offset(seed, d), name)
                 for d in range(0, deals, step)
             ]
             parts = []

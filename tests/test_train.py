@@ -507,6 +507,13 @@ def test_stale_temporaries_of_a_killed_write_are_removed(tmp_path):
     assert not stale.exists() and any("removed" in line for line in said)
 
 
+@pytest.mark.parametrize("seed", ["-1", "18446744073709551616", "abc"])
+def test_eval_seed_out_of_range_is_a_usage_error(seed, capsys):
+    with pytest.raises(SystemExit):
+        cli_main(["eval", "--agent", "random", "--games", "2", "--seed", seed])
+    assert "--seed" in capsys.readouterr().err
+
+
 def test_eval_json_path_is_checked_before_playing(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
