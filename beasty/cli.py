@@ -1,10 +1,12 @@
-"""The ``beasty`` command: ``beasty train`` and ``beasty eval``."""
+"""The ``beasty`` command: ``beasty play``, ``beasty eval`` and ``beasty train``."""
 
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from typing import Any
 
 import yaml
@@ -67,7 +69,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from beasty.evaluate import evaluate, format_table, write_json
     from beasty.files import check_writable
 
-    opponents = list(OPPONENT_NAMES) if args.opponents == "all" else args.opponents.split(",")
+    opponents = (
+        list(OPPONENT_NAMES)
+        if args.opponents.strip() == "all"
+        else [name.strip() for name in args.opponents.split(",") if name.strip()]
+    )
     if args.json:
         try:  # before playing: an unwritable path must not cost the evaluation
             check_writable(args.json)
@@ -91,6 +97,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_play(args: argparse.Namespace) -> int:
+    from beasty.play.terminal import play
+
+    seat = args.seat if args.seat != "random" else args.seed % 2
+    try:
+        play(_load_agent(args.agent, args.seed), int(seat), args.seed)
+    except KeyboardInterrupt:
+        print("\nYou left the game.")
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     try:
         from beasty.train.checkpoint import CheckpointError
@@ -109,9 +126,23 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="beasty", description="Beasty Bar engine, opponents and PPO training"
+        prog="beasty",
+        description="Beasty Bar: play against the agents, evaluate them, train a PPO agent.",
+        epilog=f"agents: {', '.join(AGENT_NAMES)}, or a training checkpoint (.pt)",
     )
+    parser.add_argument("--version", action="version", version=f"beasty {version('beasty')}")
     sub = parser.add_subparsers(dest="command", required=True)
+    pl = sub.add_parser("play", help="play a game against an agent in the terminal")
+    pl.add_argument(
+        "--agent", default="champion", help=f"one of {', '.join(AGENT_NAMES)}, or a checkpoint .pt "
+        "(default champion, the strongest)",
+    )  # fmt: skip
+    pl.add_argument(
+        "--seat", choices=("0", "1", "random"), default="0",
+        help="your seat; the player who starts is drawn with the deal (default 0)",
+    )  # fmt: skip
+    pl.add_argument("--seed", type=_seed, default=None, help="the deal, in [0, 2**64) (default: a new one)")
+    pl.set_defaults(func=cmd_play)
     ev = sub.add_parser("eval", help="evaluate an agent against the reference opponents")
     ev.add_argument(
         "--agent", required=True, help=f"one of {', '.join(AGENT_NAMES)}, or a checkpoint .pt"
@@ -137,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     tr.add_argument("--until", type=int, help="stop (and checkpoint) at this iteration; resume later")
     tr.set_defaults(func=cmd_train)
     args = parser.parse_args(argv)
+    if args.command == "play" and args.seed is None:
+        args.seed = secrets.randbelow(2**32)
     result: int = args.func(args)
     return result
 

@@ -1,0 +1,1 @@
+"""Playing against the agents: ``beasty play`` (terminal)."""
