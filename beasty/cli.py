@@ -163,7 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--no-progress", action="store_true")
     ev.set_defaults(func=cmd_eval)
     tr = sub.add_parser("train", help="train a PPO agent from a YAML config")
-    tr.add_argument("--config", required=True)
+    tr.add_argument(
+        "--config", required=True,
+        help="a YAML file, or a shipped config: default (the README's run), long, smoke, iter600_to_1000",
+    )  # fmt: skip
     tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     tr.add_argument("--until", type=int, help="stop (and checkpoint) at this iteration; resume later")
     tr.set_defaults(func=cmd_train)

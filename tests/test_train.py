@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -31,13 +32,13 @@ from beasty.train import (  # noqa: E402
     load_config,
     save_checkpoint,
 )
-from beasty.train.config import NetworkConfig, PPOConfig  # noqa: E402
+from beasty.train.config import NetworkConfig, PPOConfig, shipped_configs  # noqa: E402
 from beasty.train.ppo import compute_losses, evaluate_actions, ppo_update  # noqa: E402
 from beasty.train.rollout import GameGenerator, GroupSpec, compute_gae, generate_group  # noqa: E402
 from beasty.train.trainer import TrainingDiverged  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = ROOT / "configs"
+CONFIGS = ROOT / "beasty" / "configs"
 SMALL = NetworkConfig(hidden_dim=32, num_heads=2, num_layers=1, dropout=0.0, species_embedding_dim=8)
 
 
@@ -547,3 +548,30 @@ def test_sigterm_checkpoints_the_iteration_in_flight_and_resume_continues(tmp_pa
     assert resumed.iteration == iteration >= 1
     resumed.train(until=iteration + 1)
     assert resumed.iteration == iteration + 1
+
+
+def test_latest_names_the_newest_run_and_final_table_equals_beasty_eval(tmp_path):
+    said: list[str] = []
+    Trainer(smoke(tmp_path), echo=said.append).train()
+    second = Trainer(smoke(tmp_path), echo=said.append)
+    second.train()
+    assert second.run_dir.name == "smoke-2"
+    latest = tmp_path / "latest"
+    assert latest.is_symlink() and latest.resolve() == second.run_dir.resolve()
+    assert f"run folder {second.run_dir}" in said[-1]
+    final = json.loads((second.run_dir / "eval_final.json").read_text())["results"]
+    out = tmp_path / "again.json"
+    opponents = ",".join(r["opponent"] for r in final)
+    cli_main(["eval", "--agent", str(latest / "checkpoints" / "latest.pt"), "--opponents", opponents,
+              "--games", str(final[0]["games"]), "--json", str(out), "--no-progress"])  # fmt: skip
+    again = json.loads(out.read_text())["results"]
+    assert [(r["wins"], r["losses"], r["draws"]) for r in again] == [
+        (r["wins"], r["losses"], r["draws"]) for r in final
+    ]
+
+
+def test_shipped_configs_are_found_by_name():
+    assert {"default", "long", "smoke", "iter600_to_1000"} <= set(shipped_configs())
+    assert load_config("smoke").run_name == "smoke"
+    with pytest.raises(ConfigError, match="shipped configs: default"):
+        load_config("no-such-config")

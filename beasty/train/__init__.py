@@ -1,7 +1,7 @@
 """PPO training (requires the ``train`` extra: torch, tensorboard).
 
 >>> from beasty.train import load_config, Trainer
->>> Trainer(load_config("configs/default.yaml")).train()
+>>> Trainer(load_config("default")).train()
 """
 
 from beasty.train.agent import NeuralAgent

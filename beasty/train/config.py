@@ -11,6 +11,7 @@ import math
 import types
 import typing
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from beasty.agents import OPPONENT_NAMES
 DECAY_TYPES = ("linear", "cosine", "exponential", "constant")
 POOL_SPECIAL = ("self", "checkpoint")
 MAX_ITERATIONS = 10**7
+SHIPPED = resources.files("beasty") / "configs"
 
 
 class ConfigError(ValueError):
@@ -146,11 +148,11 @@ class TrainConfig:
         within("seed", self.seed, 0, 2**64 - 1)
         need(
             bool(self.run_name)
-            and self.run_name not in (".", "..")
+            and self.run_name not in (".", "..", "latest")
             and "/" not in self.run_name
             and "\\" not in self.run_name
             and "\0" not in self.run_name,
-            f"run_name must be a plain folder name inside out_dir, got {self.run_name!r}",
+            f"run_name must be a plain folder name inside out_dir (not 'latest'), got {self.run_name!r}",
         )
         need(bool(self.out_dir) and "\0" not in self.out_dir, "out_dir must be a folder path")
         within("total_iterations", self.total_iterations, 1, MAX_ITERATIONS)
@@ -270,12 +272,29 @@ def config_from_dict(data: dict[str, Any]) -> TrainConfig:
     return cfg.validate()
 
 
+def shipped_configs() -> list[str]:
+    """The names of the configs inside the package (``beasty/configs``)."""
+    return sorted(p.name[:-5] for p in SHIPPED.iterdir() if p.name.endswith(".yaml"))
+
+
+def resolve_config(path: str | Path) -> Path:
+    """A YAML file, or the name of a shipped config (``default``, ``long``...)."""
+    text = str(path)
+    if not Path(text).exists() and text in shipped_configs():
+        return Path(str(SHIPPED / f"{text}.yaml"))
+    return Path(text)
+
+
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
-    """Reads a YAML config; ``overrides`` maps dotted keys to values."""
+    """Reads a YAML config (a file, or a shipped config's name: see
+    :func:`shipped_configs`); ``overrides`` maps dotted keys to values."""
+    path = resolve_config(path)
     try:
-        text = Path(path).read_text()
+        text = path.read_text()
     except OSError as e:
-        raise ConfigError(f"cannot read config {path}: {e}") from e
+        raise ConfigError(
+            f"cannot read config {path}: {e.strerror or e} (shipped configs: {', '.join(shipped_configs())})"
+        ) from e
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:

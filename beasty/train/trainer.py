@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import signal
 import threading
 import time
@@ -35,7 +36,12 @@ from beasty.train.rollout import GameGenerator, GroupSpec, StateDict, state_dict
 from beasty.train.schedules import get_entropy_coef, get_learning_rate, get_temperature
 
 EVAL_SEED = 1_000_000_000
-FINAL_EVAL_SEED = 2_000_000_000
+#: The final table plays the deals `beasty eval` plays by default (seed 0),
+#: so the two give the same numbers for the same checkpoint.
+FINAL_EVAL_SEED = 0
+
+
+LATEST = "latest"
 
 
 class TrainingDiverged(RuntimeError):
@@ -275,6 +281,7 @@ class Trainer:
             check_writable(run_dir / "checkpoints", folder=True)
         except OSError as e:
             raise ConfigError(f"out_dir: {e}") from e
+        _point_latest_at(run_dir)
         for tmp in remove_stale_temporaries(run_dir / "checkpoints"):
             self.echo(f"beasty train: removed {tmp}, left by an interrupted checkpoint write")
         name = "config.yaml" if self.resumed_from is None else f"config.resume_{self.resumed_from}.yaml"
@@ -351,6 +358,10 @@ class Trainer:
                 f"training throughput: {decisions:,} learner decisions in {elapsed:.1f} s "
                 f"= {decisions / elapsed:,.0f} decisions/s (whole loop)"
             )
+        self.echo(
+            f"beasty train: run folder {run_dir} (also {run_dir.parent / LATEST}), "
+            f"newest checkpoint {run_dir / 'checkpoints' / 'latest.pt'}"
+        )
         return self.last_eval
 
 
@@ -364,3 +375,20 @@ def _check_finite(net: PolicyValueNet, loss: float, iteration: int) -> None:
     for name, parameter in net.named_parameters():
         if not bool(torch.isfinite(parameter).all()):
             raise TrainingDiverged(f"parameter {name} became non-finite at iteration {iteration}")
+
+
+def _point_latest_at(run_dir: Path) -> None:
+    """Makes ``<out_dir>/latest`` a symbolic link to the run folder, so the
+    newest run has a stable name whatever its folder is called."""
+    link = run_dir.parent / LATEST
+    if link.exists() and not link.is_symlink():
+        warnings.warn(f"{link} is not a symbolic link: left alone", stacklevel=3)
+        return
+    tmp = run_dir.parent / f".{LATEST}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    try:
+        tmp.symlink_to(run_dir.name, target_is_directory=True)
+        os.replace(tmp, link)
+    except OSError as e:  # e.g. a file system without symbolic links
+        tmp.unlink(missing_ok=True)
+        warnings.warn(f"cannot point {link} at {run_dir}: {e}", stacklevel=3)
