@@ -1,8 +1,9 @@
 /* bench_main.c -- drives the C engine with no Python: random-vs-random
  * turns per second and observation+mask writes per second.
- * Usage: bench_main [batch=1024] [turns=20000000] */
+ * Usage: bench_main [BATCH [TURNS]] (bench_main --help) */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "beasty.h"
@@ -14,10 +15,31 @@ static double now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static const char USAGE[] =
+    "usage: bench_main [BATCH [TURNS]]\n"
+    "  random-vs-random turns/s and observation+mask writes/s of the C engine\n"
+    "  BATCH  games stepped together, 1..16777216 (default 1024)\n"
+    "  TURNS  turns to play in all (default 20000000)\n";
+
+/* A whole-string decimal in [low, high], else -1. */
+static long parse(const char *text, long low, long high) {
+    char *end;
+    long v = strtol(text, &end, 10);
+    return (*text && !*end && v >= low && v <= high) ? v : -1;
+}
+
 int main(int argc, char **argv) {
-    int32_t n = argc > 1 ? atoi(argv[1]) : 1024;
-    long turns = argc > 2 ? atol(argv[2]) : 20000000L;
-    if (n <= 0 || turns <= 0) return 2;
+    if (argc > 1 && (argv[1][0] == '-' || argc > 3)) {
+        fputs(USAGE, argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) ? stdout : stderr);
+        return argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) ? 0 : 2;
+    }
+    long batch = argc > 1 ? parse(argv[1], 1, 1L << 24) : 1024;
+    long turns = argc > 2 ? parse(argv[2], 1, 1L << 40) : 20000000L;
+    if (batch < 0 || turns < 0) {
+        fprintf(stderr, "bench_main: bad number\n%s", USAGE);
+        return 2;
+    }
+    int32_t n = (int32_t)batch;
     bb_game *games = calloc((size_t)n, sizeof(bb_game));
     int32_t *actions = calloc((size_t)n, sizeof(int32_t));
     uint8_t *dones = calloc((size_t)n, 1);
