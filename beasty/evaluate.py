@@ -1,6 +1,7 @@
 """Evaluation: an agent against the reference opponents, mirrored deals.
 
-Each deal is played twice, once from each seat (deal d = seed + d; game 2d
+The games are played by the one match loop (:mod:`beasty.match`).  Each
+deal is played twice, once from each seat (deal d = seed + d; game 2d
 has the agent as player 0, game 2d+1 as player 1), so deal luck and seat
 cancel out.  Win rate = wins / games (draws are not wins); the 95 % interval
 is Wilson's score interval on that proportion.
@@ -9,89 +10,13 @@ is Wilson's score interval on that proportion.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
 
 import numpy as np
-import numpy.typing as npt
 
-from beasty._ext import GameBatch
 from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, make
 from beasty.files import atomic_write
-
-
-def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion."""
-    if n <= 0:
-        return (0.0, 1.0)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-@dataclass
-class MatchResult:
-    """Outcome of ``games`` games of an agent against one opponent."""
-
-    opponent: str
-    games: int
-    wins: int
-    losses: int
-    draws: int
-    margin_sum: int = 0
-    length_sum: int = 0
-    wins_as_first_mover: int = 0
-    games_as_first_mover: int = 0
-    ci95: tuple[float, float] = field(default=(0.0, 1.0))
-
-    @property
-    def win_rate(self) -> float:
-        return self.wins / self.games if self.games else 0.0
-
-    @property
-    def score_rate(self) -> float:
-        """(wins + draws / 2) / games."""
-        return (self.wins + 0.5 * self.draws) / self.games if self.games else 0.0
-
-    @property
-    def mean_margin(self) -> float:
-        return self.margin_sum / self.games if self.games else 0.0
-
-    @property
-    def mean_length(self) -> float:
-        return self.length_sum / self.games if self.games else 0.0
-
-    def to_dict(self) -> dict[str, object]:
-        d: dict[str, object] = asdict(self)
-        d.update(
-            win_rate=self.win_rate,
-            score_rate=self.score_rate,
-            mean_margin=self.mean_margin,
-            mean_length=self.mean_length,
-            ci95=list(self.ci95),
-        )
-        return d
-
-
-def _offset(seed: int, offset: int) -> int:
-    """A seed derived from a user's seed, which may be as large as 2**64 - 1."""
-    return (seed + offset) % 2**64
-
-
-def mirrored_deals(games: int, seed: int) -> tuple[GameBatch, npt.NDArray[np.int32]]:
-    """A batch of ``games`` (even) games where games 2d and 2d+1 share the deal
-    ``seed + d`` (modulo 2**64); returns it with the seat (0/1) the agent
-    takes in each."""
-    if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2:
-        raise ValueError(f"games must be a positive even integer (mirrored deals), got {games!r}")
-    batch = GameBatch(games, auto_reset=False)
-    for d in range(games // 2):
-        batch.reset_game(2 * d, _offset(seed, d))
-        batch.reset_game(2 * d + 1, _offset(seed, d))
-    return batch, np.tile(np.array([0, 1], dtype=np.int32), games // 2)
+from beasty.match import MatchResult, derive_seed, mirrored_deals, play_out, wilson_interval
 
 
 def play_match(
@@ -104,34 +29,17 @@ def play_match(
 ) -> MatchResult:
     """Plays ``games`` (even) games on mirrored deals, all in one batch."""
     batch, agent_seat = mirrored_deals(games, seed)
-    start = batch.start_player
-    done = np.zeros(games, dtype=bool)
-    margin = np.zeros(games, dtype=np.int64)
-    length = np.zeros(games, dtype=np.int64)
-    while not done.all():
-        running = np.flatnonzero(~done).astype(np.int32)
-        mover_is_agent = batch.to_move[running] == agent_seat[running]
-        mine, theirs = running[mover_is_agent], running[~mover_is_agent]
-        idx = np.concatenate([mine, theirs])
-        acts = np.concatenate(
-            [
-                agent.act_batch(batch, mine) if len(mine) else np.zeros(0, np.int32),
-                opponent.act_batch(batch, theirs) if len(theirs) else np.zeros(0, np.int32),
-            ]
-        )
-        _, fin, scores = batch.step(acts, idx)
-        ended = idx[fin]
-        if len(ended):
-            s = scores[fin]
-            seat = agent_seat[ended]
-            margin[ended] = np.where(seat == 0, s[:, 0] - s[:, 1], s[:, 1] - s[:, 0])
-            length[ended] = batch.turn[ended]
-            done[ended] = True
-            if on_step is not None:
-                on_step(len(ended))
+    first = batch.start_player == agent_seat
+    seat_actor = np.stack([agent_seat, 1 - agent_seat], 1)  # actor 0 (the agent) in agent_seat
+    played = play_out(
+        batch,
+        [agent.act_batch, opponent.act_batch],
+        seat_actor,
+        None if on_step is None else (lambda ended: on_step(len(ended))),
+    )
+    margin = played.margin(agent_seat)
     wins = int((margin > 0).sum())
     losses = int((margin < 0).sum())
-    first = start == agent_seat
     return MatchResult(
         opponent=opponent_name or opponent.name,
         games=games,
@@ -139,7 +47,7 @@ def play_match(
         losses=losses,
         draws=games - wins - losses,
         margin_sum=int(margin.sum()),
-        length_sum=int(length.sum()),
+        length_sum=int(played.turns.sum()),
         wins_as_first_mover=int((margin[first] > 0).sum()),
         games_as_first_mover=int(first.sum()),
         ci95=wilson_interval(wins, games),
@@ -205,15 +113,15 @@ def evaluate(
         for k, name in enumerate(names):
             if bar is not None:
                 bar.set_postfix_str(name)
-            agent.reseed(_offset(seed, 7919 * (k + 1)))
-            opp = make(name, seed=_offset(seed, 104729 * (k + 1)))
+            agent.reseed(derive_seed(seed, 7919 * (k + 1)))
+            opp = make(name, seed=derive_seed(seed, 104729 * (k + 1)))
             if pool is None:
                 results.append(play_match(agent, opp, games, seed, name, None if bar is None else bar.update))
                 continue
             deals = games // 2
             step = max(1, min(50, -(-deals // (4 * workers))))  # small chunks keep the workers busy
             futures = [
-                pool.submit(_play_deals, agent, opp, 2 * min(step, deals - d), _offset(seed, d), name)
+                pool.submit(_play_deals, agent, opp, 2 * min(step, deals - d), derive_seed(seed, d), name)
                 for d in range(0, deals, step)
             ]
             parts = []

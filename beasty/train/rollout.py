@@ -24,9 +24,10 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from beasty._ext import GameBatch
 from beasty.agents import make
 from beasty.agents.base import Agent
-from beasty.evaluate import mirrored_deals
+from beasty.match import mirrored_deals, play_out
 from beasty.train.agent import NeuralAgent
 from beasty.train.config import NetworkConfig
 from beasty.train.network import PolicyValueNet, masked_logits
@@ -125,51 +126,44 @@ def generate_group(
     n = spec.games
     batch, learner_seat = mirrored_deals(n, spec.seed)
     gen = torch.Generator().manual_seed(spec.seed & 0x7FFFFFFFFFFFFFFF)
-    steps: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in ("obs", "mask", "act", "logp", "val", "tid")}
-    final = np.zeros((n, 2), dtype=np.int32)
-    done = np.zeros(n, dtype=bool)
+    keys = ("obs", "mask", "act", "logp", "val", "trajectory")
+    steps: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in keys}
     net.eval()
-    while not done.all():
-        running = np.flatnonzero(~done).astype(np.int32)
-        to_move = batch.to_move[running]
-        mine = np.ones(len(running), bool) if opponent is None else to_move == learner_seat[running]
-        lrn, opp = running[mine], running[~mine]
-        acts_l = np.zeros(0, dtype=np.int32)
-        if len(lrn):
-            obs, mask = batch.observe(lrn)
-            with torch.no_grad():
-                logits, value = net(torch.from_numpy(obs))
-                logp_all = torch.log_softmax(masked_logits(logits, torch.from_numpy(mask), temperature), 1)
-                a = torch.multinomial(logp_all.exp(), 1, generator=gen).squeeze(1)
-                logp = logp_all.gather(1, a.unsqueeze(1)).squeeze(1)
-            acts_l = a.numpy().astype(np.int32)
-            steps["obs"].append(obs)
-            steps["mask"].append(mask)
-            steps["act"].append(acts_l.astype(np.int64))
-            steps["logp"].append(logp.numpy())
-            steps["val"].append(value.numpy())
-            steps["tid"].append(lrn.astype(np.int64) * 2 + to_move[mine])
-        acts_o = (
-            opponent.act_batch(batch, opp) if (opponent is not None and len(opp)) else np.zeros(0, np.int32)
-        )
-        idx = np.concatenate([lrn, opp])
-        _, fin, scores = batch.step(np.concatenate([acts_l, acts_o]), idx)
-        final[idx[fin]] = scores[fin]
-        done[idx[fin]] = True
 
-    tid = np.concatenate(steps["tid"])
-    order = np.argsort(tid, kind="stable")  # trajectories contiguous, in time order
-    tid = tid[order]
-    last = np.ones(len(tid), dtype=bool)
-    last[:-1] = tid[1:] != tid[:-1]
-    game, player = tid // 2, tid % 2
+    def learner(games: GameBatch, idx: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+        """Samples the network's moves and records what it saw and did."""
+        obs, mask = games.observe(idx)
+        with torch.no_grad():
+            logits, value = net(torch.from_numpy(obs))
+            logp_all = torch.log_softmax(masked_logits(logits, torch.from_numpy(mask), temperature), 1)
+            sampled = torch.multinomial(logp_all.exp(), 1, generator=gen).squeeze(1)
+            logp = logp_all.gather(1, sampled.unsqueeze(1)).squeeze(1)
+        actions = sampled.numpy().astype(np.int32)
+        for key, item in zip(keys, (obs, mask, actions.astype(np.int64), logp.numpy(), value.numpy(),
+                                    idx.astype(np.int64) * 2 + games.to_move[idx]), strict=True):  # fmt: skip
+            steps[key].append(item)
+        return actions
+
+    if opponent is None:  # self-play: the learner plays both seats
+        played = play_out(batch, [learner], np.zeros((n, 2), dtype=np.int32))
+    else:
+        seat_actor = np.stack([learner_seat, 1 - learner_seat], 1)  # actor 0, the learner, in its seat
+        played = play_out(batch, [learner, opponent.act_batch], seat_actor)
+    final = played.scores
+
+    trajectory = np.concatenate(steps["trajectory"])  # game * 2 + player
+    order = np.argsort(trajectory, kind="stable")  # trajectories contiguous, in time order
+    trajectory = trajectory[order]
+    last = np.ones(len(trajectory), dtype=bool)
+    last[:-1] = trajectory[1:] != trajectory[:-1]
+    game, player = trajectory // 2, trajectory % 2
     margin = final[game, player] - final[game, 1 - player]
     rewards = np.where(last, np.sign(margin), 0).astype(np.float32)
     values = np.concatenate(steps["val"])[order].astype(np.float32)
     adv, ret = compute_gae(values, rewards, last, gamma, lam)
     results: dict[str, list[int]] = {}
     if opponent is not None:
-        m = np.where(learner_seat == 0, final[:, 0] - final[:, 1], final[:, 1] - final[:, 0])
+        m = played.margin(learner_seat)
         results[spec.opponent] = [int((m > 0).sum()), int((m < 0).sum()), int((m == 0).sum())]
     return Rollout(
         obs=np.concatenate(steps["obs"])[order],

@@ -19,8 +19,9 @@ import numpy as np
 import torch
 import yaml
 
-from beasty.evaluate import MatchResult, evaluate, format_table, write_json
+from beasty.evaluate import evaluate, format_table, write_json
 from beasty.files import check_writable
+from beasty.match import MatchResult
 from beasty.train.agent import NeuralAgent
 from beasty.train.checkpoint import (
     CheckpointError,

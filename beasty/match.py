@@ -1,0 +1,156 @@
+"""The one match loop: mirrored deals and the turn loop that every game
+player uses (evaluation, training, the environments).
+
+A game's two seats are each played by an *actor*: a callable ``actor(batch,
+idx) -> actions`` choosing for the games ``idx`` of ``batch``, whose mover
+it plays (an agent's ``act_batch``, or a learner that records what it saw).
+Each turn the running games are split by the actor whose seat is to move,
+every actor is asked once for its games, and all of them step together.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from beasty._ext import GameBatch
+
+IntArray = npt.NDArray[np.int32]
+Actor = Callable[[GameBatch, IntArray], npt.ArrayLike]
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass
+class MatchResult:
+    """Outcome of ``games`` games of an agent against one opponent."""
+
+    opponent: str
+    games: int
+    wins: int
+    losses: int
+    draws: int
+    margin_sum: int = 0
+    length_sum: int = 0
+    wins_as_first_mover: int = 0
+    games_as_first_mover: int = 0
+    ci95: tuple[float, float] = field(default=(0.0, 1.0))
+
+    @property
+    def win_rate(self) -> float:
+        return self.wins / self.games if self.games else 0.0
+
+    @property
+    def score_rate(self) -> float:
+        """(wins + draws / 2) / games."""
+        return (self.wins + 0.5 * self.draws) / self.games if self.games else 0.0
+
+    @property
+    def mean_margin(self) -> float:
+        return self.margin_sum / self.games if self.games else 0.0
+
+    @property
+    def mean_length(self) -> float:
+        return self.length_sum / self.games if self.games else 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        d: dict[str, object] = asdict(self)
+        d.update(
+            win_rate=self.win_rate,
+            score_rate=self.score_rate,
+            mean_margin=self.mean_margin,
+            mean_length=self.mean_length,
+            ci95=list(self.ci95),
+        )
+        return d
+
+
+def derive_seed(seed: int, offset: int) -> int:
+    """A seed derived from a user's seed, which may be as large as 2**64 - 1."""
+    return (seed + offset) % 2**64
+
+
+def mirrored_deals(games: int, seed: int) -> tuple[GameBatch, npt.NDArray[np.int32]]:
+    """A batch of ``games`` (even) games where games 2d and 2d+1 share the deal
+    ``seed + d`` (modulo 2**64); returns it with the seat (0/1) the agent
+    takes in each."""
+    if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2:
+        raise ValueError(f"games must be a positive even integer (mirrored deals), got {games!r}")
+    batch = GameBatch(games, auto_reset=False)
+    for d in range(games // 2):
+        batch.reset_game(2 * d, derive_seed(seed, d))
+        batch.reset_game(2 * d + 1, derive_seed(seed, d))
+    return batch, np.tile(np.array([0, 1], dtype=np.int32), games // 2)
+
+
+@dataclass
+class Played:
+    """What :func:`play_out` saw: final bar points ``[n, 2]`` and turns
+    played ``[n]`` of every game."""
+
+    scores: npt.NDArray[np.int32]
+    turns: npt.NDArray[np.int32]
+
+    def margin(self, seat: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
+        """Final points of ``seat[i]`` minus its opponent's, per game."""
+        mine = np.take_along_axis(self.scores, seat[:, None].astype(np.int64), 1)[:, 0]
+        theirs = np.take_along_axis(self.scores, 1 - seat[:, None].astype(np.int64), 1)[:, 0]
+        return mine.astype(np.int64) - theirs
+
+
+def play_out(
+    batch: GameBatch,
+    actors: Sequence[Actor],
+    seat_actor: npt.NDArray[np.integer],
+    on_end: Callable[[IntArray], None] | None = None,
+) -> Played:
+    """Plays every game of ``batch`` (no auto-reset) to its end.
+
+    ``seat_actor[i, p]`` is the index in ``actors`` of who plays seat p of
+    game i (the same actor may play both seats, as in self-play).
+    ``on_end(idx)`` hears of the games that just ended."""
+    n = len(batch)
+    seat_actor = np.asarray(seat_actor)
+    if seat_actor.shape != (n, 2) or seat_actor.dtype.kind not in "iu":
+        raise ValueError(f"seat_actor must be an integer array of shape ({n}, 2), got {seat_actor.shape}")
+    if n and not (0 <= seat_actor.min() and seat_actor.max() < len(actors)):
+        raise ValueError(f"seat_actor names an actor outside 0..{len(actors) - 1}")
+    if batch.auto_reset:
+        raise ValueError("play_out needs a batch without auto_reset: finished games must stay finished")
+    scores = batch.scores()
+    turns = batch.turn
+    done = batch.done
+    rows = np.arange(n)
+    while not done.all():
+        running = np.flatnonzero(~done).astype(np.int32)
+        who = seat_actor[rows[running], batch.to_move[running]]
+        parts = [running[who == k] for k in range(len(actors))]
+        idx = np.concatenate(parts)
+        chosen = [
+            np.asarray(act(batch, part), dtype=np.int32)
+            for act, part in zip(actors, parts, strict=True)
+            if len(part)
+        ]
+        actions = np.concatenate(chosen)
+        _, ended, final = batch.step(actions, idx)
+        if ended.any():
+            over = idx[ended]
+            scores[over] = final[ended]
+            turns[over] = batch.turn[over]
+            done[over] = True
+            if on_end is not None:
+                on_end(over)
+    return Played(scores, turns)
