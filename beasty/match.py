@@ -154,3 +154,15 @@ def play_out(
             if on_end is not None:
                 on_end(over)
     return Played(scores, turns)
+
+
+def play_until_turn(batch: GameBatch, idx: IntArray, seat: IntArray, actor: Actor) -> None:
+    """Lets ``actor`` move in the games ``idx`` of ``batch`` until, in each,
+    the player ``seat[i]`` (indexed by game) is to move or the game is over:
+    the opponent's half of a turn loop, for environments that hand the
+    other seat to a learner one decision at a time."""
+    while True:
+        waiting = idx[~batch.done[idx] & (batch.to_move[idx] != seat[idx])]
+        if not len(waiting):
+            return
+        batch.step(np.asarray(actor(batch, waiting), dtype=np.int32), waiting)

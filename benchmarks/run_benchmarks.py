@@ -44,6 +44,15 @@ def main() -> None:
         o = Observe()
         o.setup(n)
         print(f"{'observe+mask (writes/s)':<34}{n:>18}{best_of(o.track_writes_per_second, n):>16,.0f}")
+    try:
+        from benchmarks.bench_envs import VectorEnvSpeed
+    except ImportError:  # pragma: no cover - without the gym extra
+        VectorEnvSpeed = None
+    for n in VectorEnvSpeed.params[0] if VectorEnvSpeed is not None else ():
+        v = VectorEnvSpeed()
+        v.setup(n)
+        rate = best_of(v.track_steps_per_second, n, repeat=args.repeat)
+        print(f"{'gym vector env vs random (steps/s)':<34}{n:>18}{rate:>16,.0f}")
     for kind in ScriptedAgents.params[0]:
         s = ScriptedAgents()
         s.setup(kind)

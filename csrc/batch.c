@@ -31,6 +31,14 @@ void bb_batch_reset(bb_game *games, int32_t n, uint64_t base_seed, int early_sto
     for (int32_t i = 0; i < n; i++) bb_game_reset(&games[i], base_seed + (uint64_t)i, early_stop);
 }
 
+bb_status bb_batch_deal(bb_game *games, int32_t n, const int32_t *idx, int32_t k, const uint64_t *seeds,
+                        int early_stop) {
+    bb_status st = check_idx(n, idx, k, 0);
+    if (st != BB_OK) return st;
+    for (int32_t j = 0; j < k; j++) bb_game_reset(&games[GAME_AT(j)], seeds[j], early_stop);
+    return BB_OK;
+}
+
 bb_status bb_batch_step(bb_game *games, int32_t n, const int32_t *idx, int32_t k,
                         const int32_t *actions, int auto_reset, float *rewards,
                         uint8_t *dones, int32_t *scores, int32_t *bad) {
@@ -68,16 +76,20 @@ bb_status bb_batch_step(bb_game *games, int32_t n, const int32_t *idx, int32_t k
 }
 
 bb_status bb_batch_observe(const bb_game *games, int32_t n, const int32_t *idx, int32_t k,
-                           float *obs, uint8_t *mask) {
+                           const int32_t *players, float *obs, uint8_t *mask) {
     bb_status st = check_idx(n, idx, k, 0);
     if (st != BB_OK) return st;
     for (int32_t j = 0; j < k; j++) {
         const bb_game *g = &games[GAME_AT(j)];
+        int32_t observer = players ? (players[j] & 1) : g->to_move;
         if (obs) {
-            if (g->done) memset(obs + (size_t)j * BB_OBS_DIM, 0, sizeof(float) * BB_OBS_DIM);
-            else bb_game_observe(g, g->to_move, obs + (size_t)j * BB_OBS_DIM);
+            if (g->done && !players) memset(obs + (size_t)j * BB_OBS_DIM, 0, sizeof(float) * BB_OBS_DIM);
+            else bb_game_observe(g, observer, obs + (size_t)j * BB_OBS_DIM);
         }
-        if (mask) bb_game_legal(g, mask + (size_t)j * BB_NUM_ACTIONS, 0);
+        if (mask) {
+            if (observer == g->to_move) bb_game_legal(g, mask + (size_t)j * BB_NUM_ACTIONS, 0);
+            else memset(mask + (size_t)j * BB_NUM_ACTIONS, 0, BB_NUM_ACTIONS);
+        }
     }
     return BB_OK;
 }

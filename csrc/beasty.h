@@ -251,11 +251,18 @@ bb_status bb_batch_step(bb_game *games, int32_t n, const int32_t *idx, int32_t k
                         const int32_t *actions, int auto_reset, float *rewards,
                         uint8_t *dones, int32_t *scores, int32_t *bad);
 
-/* Observation of the player to move (obs[k][BB_OBS_DIM]) and legal mask
- * (mask[k][BB_NUM_ACTIONS]); either may be NULL.  A finished game gets
- * zeros.  Returns BB_ERR_INDEX if idx holds an index outside [0, n). */
+/* Deals game idx[j] from seeds[j] (bb_game_reset), j < k. */
+bb_status bb_batch_deal(bb_game *games, int32_t n, const int32_t *idx, int32_t k, const uint64_t *seeds,
+                        int early_stop);
+/* Observation (obs[k][BB_OBS_DIM]) and legal mask (mask[k][BB_NUM_ACTIONS])
+ * of players[j] in game idx[j] (players NULL: the player to move); either
+ * buffer may be NULL.  The mask holds that player's legal moves: all zero
+ * when it is not their turn or the game is over.  Without players a
+ * finished game's observation is zeros; with them it is the final table
+ * from that seat.  Returns BB_ERR_INDEX if idx holds an index outside
+ * [0, n). */
 bb_status bb_batch_observe(const bb_game *games, int32_t n, const int32_t *idx, int32_t k,
-                           float *obs, uint8_t *mask);
+                           const int32_t *players, float *obs, uint8_t *mask);
 
 /* 64-bit hash of what the player to move knows: the public zones and
  * counts, the history, and their own hand and pile as sets.  Equal for two

@@ -61,7 +61,7 @@ int main(int argc, char **argv) {
     printf("random play: batch %d, %.2fM turns/s, %.0f games/s\n", n, steps * (double)n / dt / 1e6,
            games_done / dt);
     t0 = now();
-    for (long s = 0; s < steps; s++) bb_batch_observe(games, n, 0, n, obs, mask);
+    for (long s = 0; s < steps; s++) bb_batch_observe(games, n, 0, n, 0, obs, mask);
     dt = now() - t0;
     printf("observe+mask: batch %d, %.2fM writes/s\n", n, steps * (double)n / dt / 1e6);
     free(games);

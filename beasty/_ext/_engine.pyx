@@ -447,6 +447,27 @@ cdef class GameBatch:
         with self.lock, nogil:
             c.bb_batch_reset(self.games, self.n, seed64, early)
 
+    def reset_games(self, idx, seeds, early_stop=True):
+        """Deals game ``idx[j]`` from ``seeds[j]`` (each in [0, 2**64))."""
+        cdef const int32_t[::1] idx_v
+        cdef const uint64_t[::1] seeds_v
+        cdef int early = _check_flag(early_stop, "early_stop")
+        ids = self._idx(idx)
+        if ids is None:
+            raise TypeError("idx must name the games to deal")
+        values = np.asarray(seeds)
+        if values.shape != ids.shape or (values.size and values.dtype.kind not in "iu"):
+            raise ValueError(f"seeds must be {len(ids)} integers, got shape {values.shape} "
+                             f"and dtype {values.dtype}")
+        if values.size and values.dtype.kind == "i" and values.min() < 0:
+            raise ValueError("seeds must be in [0, 2**64)")
+        if len(ids) == 0:
+            return
+        idx_v = ids
+        seeds_v = np.ascontiguousarray(values, dtype=np.uint64)
+        with self.lock, nogil:
+            c.bb_batch_deal(self.games, self.n, &idx_v[0], <int32_t>idx_v.shape[0], &seeds_v[0], early)
+
     def reset_game(self, i, seed, early_stop=True):
         """Deals game i alone from ``seed``."""
         i = self._check_game(i)
@@ -480,12 +501,14 @@ cdef class GameBatch:
         return np.ascontiguousarray(arr, dtype=np.int32)
 
     # ------------------------------------------------------------ stepping
-    def step(self, actions, idx=None):
+    def step(self, actions, idx=None, rewards=None, dones=None, scores=None):
         """Plays ``actions[j]`` in game ``idx[j]`` (all games if idx is None).
 
         Returns ``(rewards, dones, scores)``: float32 ``[k, 2]`` terminal
         rewards (+1/-1/0 per player, 0 while running), bool ``[k]`` and int32
-        ``[k, 2]`` bar points (final points for a game that just ended).
+        ``[k, 2]`` bar points (final points for a game that just ended),
+        written into the given arrays when passed (C-contiguous, exactly
+        that dtype and shape), so a loop need allocate nothing per step.
         Every action is checked before any game moves: an illegal one raises
         ``ValueError`` and leaves the whole batch unchanged."""
         cdef const int32_t[::1] idx_v
@@ -499,7 +522,7 @@ cdef class GameBatch:
         cdef c.bb_status st
         ids = self._idx(idx)
         k = self.n if ids is None else len(ids)
-        if ids is not None and len(np.unique(ids)) != k:
+        if ids is not None and _repeats(ids, self.n):
             raise ValueError("idx must not name the same game twice in one step")
         acts = np.asarray(actions)
         if acts.dtype.kind not in "iu":
@@ -511,14 +534,14 @@ cdef class GameBatch:
             raise ValueError(f"illegal action index {int(acts[j])} at position {j} "
                              f"(valid indices are 0..{c.BB_NUM_ACTIONS - 1})")
         acts32 = np.ascontiguousarray(acts, dtype=np.int32)
-        rewards = np.zeros((k, 2), dtype=np.float32)
-        dones = np.zeros(k, dtype=np.uint8)
-        scores = np.zeros((k, 2), dtype=np.int32)
+        rewards = _out_buffer(rewards, "rewards", np.float32, (k, 2))
+        dones = _out_buffer(dones, "dones", np.bool_, (k,))
+        scores = _out_buffer(scores, "scores", np.int32, (k, 2))
         if k == 0:
-            return rewards, dones.astype(bool), scores
+            return rewards, dones, scores
         act_v = acts32
         rew_v = rewards
-        done_v = dones
+        done_v = dones.view(np.uint8)
         score_v = scores
         if ids is not None:
             idx_v = ids
@@ -533,22 +556,35 @@ cdef class GameBatch:
             raise ValueError(f"{_status_message(st)} {int(acts[bad])} "
                              f"({ACTION_NAMES[int(acts[bad])]}) for game {game} at position {bad}; "
                              f"legal: {self.legal_actions(game)}")
-        return rewards, dones.view(bool), scores
+        return rewards, dones, scores
 
-    def observe(self, idx=None, obs=None, mask=None):
+    def observe(self, idx=None, obs=None, mask=None, players=None):
         """Observation (float32 ``[k, OBS_DIM]``) and legal mask (uint8
         ``[k, NUM_ACTIONS]``) of the player to move in each selected game,
-        written into ``obs``/``mask`` when given (they must be C-contiguous
-        with exactly that dtype and shape) or into new arrays."""
+        or of ``players[j]`` (0/1) in game ``idx[j]`` when given: then a
+        finished game shows its final table from that seat, and the mask is
+        all zero unless that player is to move.  Written into
+        ``obs``/``mask`` when given (C-contiguous, exactly that dtype and
+        shape) or into new arrays."""
         cdef const int32_t[::1] idx_v
+        cdef const int32_t[::1] players_v
         cdef float[:, ::1] obs_v
         cdef uint8_t[:, ::1] mask_v
         cdef const int32_t *idx_p = NULL
+        cdef const int32_t *players_p = NULL
         cdef int32_t k
         ids = self._idx(idx)
         k = self.n if ids is None else len(ids)
         obs = _out_buffer(obs, "obs", np.float32, (k, c.BB_OBS_DIM))
         mask = _out_buffer(mask, "mask", np.uint8, (k, c.BB_NUM_ACTIONS))
+        if players is not None:
+            seats = np.asarray(players)
+            if seats.dtype.kind not in "iu" or seats.shape != (k,):
+                raise ValueError(f"players must be {k} integers (0 or 1), got shape {seats.shape} "
+                                 f"and dtype {seats.dtype}")
+            if k and (seats.min() < 0 or seats.max() > 1):
+                raise ValueError("players must hold 0 or 1")
+            players_v = np.ascontiguousarray(seats, dtype=np.int32)
         if k == 0:
             return obs, mask
         obs_v = obs
@@ -556,8 +592,10 @@ cdef class GameBatch:
         if ids is not None:
             idx_v = ids
             idx_p = &idx_v[0]
+        if players is not None:
+            players_p = &players_v[0]
         with self.lock, nogil:
-            c.bb_batch_observe(self.games, self.n, idx_p, k, &obs_v[0, 0], &mask_v[0, 0])
+            c.bb_batch_observe(self.games, self.n, idx_p, k, players_p, &obs_v[0, 0], &mask_v[0, 0])
         return obs, mask
 
     def observe_player(self, i, player):
@@ -824,6 +862,20 @@ cdef class GameBatch:
 
     def __reduce__(self):
         return (GameBatch.from_bytes, (self.to_bytes(), self.auto_reset))
+
+
+cdef bint _repeats(const int32_t[::1] idx, int n):
+    """Whether a (checked) index list names a game twice: O(k), not a sort."""
+    cdef uint8_t[::1] seen = np.zeros(n, dtype=np.uint8)
+    cdef Py_ssize_t j
+    cdef bint twice = False
+    with nogil:
+        for j in range(idx.shape[0]):
+            if seen[idx[j]]:
+                twice = True
+                break
+            seen[idx[j]] = 1
+    return twice
 
 
 def _out_buffer(buf, str name, dtype, tuple shape):

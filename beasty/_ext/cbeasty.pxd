@@ -99,8 +99,10 @@ cdef extern from "beasty.h" nogil:
     bb_status bb_batch_step(bb_game *games, int32_t n, const int32_t *idx, int32_t k,
                             const int32_t *actions, int auto_reset, float *rewards,
                             uint8_t *dones, int32_t *scores, int32_t *bad)
+    bb_status bb_batch_deal(bb_game *games, int32_t n, const int32_t *idx, int32_t k,
+                            const uint64_t *seeds, int early_stop)
     bb_status bb_batch_observe(const bb_game *games, int32_t n, const int32_t *idx, int32_t k,
-                               float *obs, uint8_t *mask)
+                               const int32_t *players, float *obs, uint8_t *mask)
     uint64_t bb_game_infoset_hash(const bb_game *g)
 
     void bb_agent_params_default(bb_agent_params *p, int32_t kind)
