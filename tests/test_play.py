@@ -1,5 +1,6 @@
 """``beasty play``: the words it uses, and whole games through a real
-pseudo-terminal."""
+pseudo-terminal.  Child processes run outside the checkout, so that they
+import the installed package rather than the source folder."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import select
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -52,12 +54,12 @@ def test_describe_turn_follows_the_rules():
 class Terminal:
     """A child process on a pseudo-terminal, read until a pattern shows."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, cwd: Path, *args: str) -> None:
         self.master, slave = os.openpty()
         env = {**os.environ, "COLUMNS": "120", "LINES": "60", "TERM": "xterm-256color"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "beasty.cli", *args],
-            stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
+            stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True, cwd=cwd,
         )  # fmt: skip
         os.close(slave)
         self.seen = self.before = ""
@@ -94,9 +96,9 @@ class Terminal:
 
 
 @pytest.mark.parametrize("seat", [0, 1])
-def test_a_whole_game_through_a_pseudo_terminal(seat):
+def test_a_whole_game_through_a_pseudo_terminal(seat, tmp_path):
     seed = 11 + seat
-    term = Terminal("play", "--agent", "heuristic", "--seat", str(seat), "--seed", str(seed))
+    term = Terminal(tmp_path, "play", "--agent", "heuristic", "--seat", str(seat), "--seed", str(seed))
     first = True
     while True:
         match = term.expect(r"Choose 1-(\d+) \(q quits\): ", r"Final score: you (\d+), heuristic (\d+)")
@@ -124,22 +126,22 @@ def test_a_whole_game_through_a_pseudo_terminal(seat):
     assert (mine, theirs) == (int(games.scores()[0, seat]), int(games.scores()[0, 1 - seat]))
 
 
-def test_q_quits_and_so_does_end_of_input():
-    term = Terminal("play", "--agent", "random", "--seed", "4")
+def test_q_quits_and_so_does_end_of_input(tmp_path):
+    term = Terminal(tmp_path, "play", "--agent", "random", "--seed", "4")
     term.expect(r"Choose 1-\d+ \(q quits\): ")
     term.send("q")
     term.expect("You left the game.")
     assert term.close() == 0
     done = subprocess.run(
         [sys.executable, "-m", "beasty.cli", "play", "--agent", "random", "--seed", "4"],
-        input="", capture_output=True, text=True, timeout=60,
+        input="", capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0 and "You left the game." in done.stdout
 
 
-def test_play_rejects_unknown_agents_with_a_message():
+def test_play_rejects_unknown_agents_with_a_message(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "beasty.cli", "play", "--agent", "nobody"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode != 0 and "beasty: unknown agent 'nobody'" in done.stderr
