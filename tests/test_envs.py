@@ -135,3 +135,59 @@ def test_make_vec_uses_the_c_vector_env():
     assert isinstance(vector.unwrapped, BeastyBarVectorEnv)
     obs, info = vector.reset(seed=0)
     assert obs.shape == (8, 162) and info["action_mask"].shape == (8, 33)
+
+
+# ------------------------------------------------------------------ PettingZoo
+def test_pettingzoo_api_and_seed_tests():
+    pytest.importorskip("pettingzoo")
+    from pettingzoo.test import api_test, seed_test
+
+    from beasty.envs.pettingzoo import env
+
+    api_test(env(), num_cycles=300)
+    seed_test(env, num_cycles=300)
+
+
+def test_pettingzoo_game_to_the_end_matches_the_engine():
+    pytest.importorskip("pettingzoo")
+    from beasty._ext import GameBatch
+    from beasty.envs.pettingzoo import env
+
+    game = env(render_mode="ansi")
+    game.reset(seed=11)
+    assert "Queue (door" in game.render()
+    deal = game.unwrapped.games.clone()
+    moves = []
+    totals = {"player_0": 0.0, "player_1": 0.0}
+    for agent in game.agent_iter():
+        observation, reward, termination, truncation, _ = game.last()
+        totals[agent] += reward
+        other = game.observe("player_1" if agent == "player_0" else "player_0")
+        assert not other["action_mask"].any()  # only the mover has moves
+        if termination or truncation:
+            action = None
+        else:
+            action = int(np.flatnonzero(observation["action_mask"])[-1])
+            moves.append(action)
+        game.step(action)
+    replay = GameBatch.from_bytes(deal.to_bytes(), auto_reset=False)
+    for action in moves:
+        replay.step([action])
+    scores = replay.scores()[0]
+    assert totals["player_0"] == float(np.sign(scores[0] - scores[1])) == -totals["player_1"]
+
+
+def test_pettingzoo_illegal_moves():
+    pytest.importorskip("pettingzoo")
+    from beasty.envs.pettingzoo import env, raw_env
+
+    raw = raw_env()
+    raw.reset(seed=2)
+    illegal = int(np.flatnonzero(raw.observe(raw.agent_selection)["action_mask"] == 0)[0])
+    with pytest.raises(ValueError, match="illegal action"):
+        raw.step(illegal)
+    wrapped = env()
+    wrapped.reset(seed=2)
+    offender = wrapped.agent_selection
+    wrapped.step(illegal)  # PettingZoo's convention: the offender loses, the game ends
+    assert wrapped.rewards[offender] == -1 and all(wrapped.terminations.values())

@@ -26,7 +26,6 @@ single env reset with ``s + i``.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import gymnasium
@@ -186,14 +185,9 @@ class BeastyBarEnv(gymnasium.Env[npt.NDArray[np.float32], np.int64]):
     def render(self) -> str | None:
         if self.render_mode != "ansi":
             return None
-        from rich.console import Console
+        from beasty.play.terminal import table_text
 
-        from beasty.play.terminal import render
-
-        out = io.StringIO()
-        render(Console(file=out, width=100, color_system=None), self.games.get_state(0), self.seat,
-               self.opponent.name)  # fmt: skip
-        return out.getvalue()
+        return table_text(self.games.get_state(0), self.seat, self.opponent.name)
 
 
 class BeastyBarVectorEnv(VectorEnv[npt.NDArray[np.float32], npt.NDArray[np.int64], Any]):

@@ -7,6 +7,7 @@ input) quits.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 from rich.console import Console
@@ -59,6 +60,13 @@ def render(console: Console, state: State, viewer: int, opponent: str) -> None:
         f"their pile {len(state.decks[other])}",
     )
     console.print(table)
+
+
+def table_text(state: State, viewer: int, opponent: str, width: int = 100) -> str:
+    """The table of :func:`render` as plain text (the envs' ``ansi`` render)."""
+    out = io.StringIO()
+    render(Console(file=out, width=width, color_system=None), state, viewer, opponent)
+    return out.getvalue()
 
 
 def ask_action(console: Console, state: State, legal: list[int], viewer: int,
@@ -116,4 +124,4 @@ def play(agent: Agent, seat: int, seed: int, console: Console | None = None,
     return -1 if winner is None else winner
 
 
-__all__ = ["ask_action", "play", "render"]
+__all__ = ["ask_action", "play", "render", "table_text"]
