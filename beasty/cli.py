@@ -1,4 +1,4 @@
-"""The ``beasty`` command: ``beasty play``, ``beasty eval`` and ``beasty train``."""
+"""The ``beasty`` command: ``beasty play``, ``eval``, ``train`` and ``plot``."""
 
 from __future__ import annotations
 
@@ -74,11 +74,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.opponents.strip() == "all"
         else [name.strip() for name in args.opponents.split(",") if name.strip()]
     )
-    if args.json:
+    for flag, path in (("--json", args.json), ("--plot", args.plot)):
         try:  # before playing: an unwritable path must not cost the evaluation
-            check_writable(args.json)
+            if path:
+                check_writable(path)
         except OSError as e:
-            raise SystemExit(f"beasty: --json {args.json}: {e}") from e
+            raise SystemExit(f"beasty: {flag} {path}: {e}") from e
     agent = _load_agent(args.agent, args.seed)
     try:
         results = evaluate(
@@ -94,6 +95,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         write_json(args.json, results, {"agent": args.agent, "games": args.games, "seed": args.seed})
         print(f"wrote {args.json}")
+    if args.plot:
+        from beasty.plot import PlotError, plot_results
+
+        try:
+            plot_results(results, args.plot, f"{agent.name}: win rate per opponent ({args.games} games each)")
+        except PlotError as e:
+            raise SystemExit(f"beasty: {e}") from e
+        print(f"wrote {args.plot}")
     return 0
 
 
@@ -105,6 +114,27 @@ def cmd_play(args: argparse.Namespace) -> int:
         play(_load_agent(args.agent, args.seed), int(seat), args.seed)
     except KeyboardInterrupt:
         print("\nYou left the game.")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from beasty.plot import PlotError, plot_results, plot_run, results_from_json
+
+    source = Path(args.path)
+    try:
+        if source.is_dir():
+            written = plot_run(source, args.out)
+        elif source.suffix == ".json":
+            out = Path(args.out) if args.out else source.with_suffix(".png")
+            written = [plot_results(results_from_json(source), out, source.stem)]
+        else:
+            raise PlotError(f"{source} is neither a training run folder nor a beasty eval --json file")
+    except PlotError as e:
+        raise SystemExit(f"beasty: {e}") from e
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 
@@ -157,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--seed", type=_seed, default=0, help="deals are seeded from it, in [0, 2**64) (default 0)"
     )
     ev.add_argument("--json", help="write the results to this JSON file")
+    ev.add_argument("--plot", metavar="PNG", help="draw the win rates with their intervals into this PNG")
     ev.add_argument(
         "--workers", type=int, default=1, help="processes sharing the deals (same results as one)"
     )
@@ -170,6 +201,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     tr.add_argument("--until", type=int, help="stop (and checkpoint) at this iteration; resume later")
     tr.set_defaults(func=cmd_train)
+    pt = sub.add_parser("plot", help="draw a training run's learning curves, or an eval JSON's win rates")
+    pt.add_argument("path", help="a run folder (runs/NAME, runs/latest) or a beasty eval --json file")
+    pt.add_argument("--out", help="folder for a run's PNGs (default RUN/plots), or the PNG for a JSON")
+    pt.set_defaults(func=cmd_plot)
     args = parser.parse_args(argv)
     if args.command == "play" and args.seed is None:
         args.seed = secrets.randbelow(2**32)

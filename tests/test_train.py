@@ -251,6 +251,7 @@ def test_training_logs_required_metrics_and_evaluates_all_ten(tmp_path):
         assert key in text
     assert (tmp_path / "smoke" / "eval_final.json").exists()
     assert list((tmp_path / "smoke" / "tb").iterdir())
+    assert {p.name for p in (tmp_path / "smoke" / "plots").iterdir()} == {"win_rates.png", "training.png"}
     again = Trainer(smoke(tmp_path, total_iterations=1), echo=lambda s: None)
     assert again.run_dir == tmp_path / "smoke-2"  # the first run's files are kept
     again.train()

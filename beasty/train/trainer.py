@@ -177,6 +177,16 @@ class Trainer:
     def save(self, path: str | Path) -> Path:
         return save_checkpoint(path, self.state_payload())
 
+    def _draw_curves(self, run_dir: Path) -> None:
+        """The run's learning curves as PNGs (beasty plot), if matplotlib is there."""
+        from beasty.plot import PlotError, plot_run
+
+        try:
+            for path in plot_run(run_dir):
+                self.echo(f"beasty train: wrote {path}")
+        except PlotError as e:
+            self.echo(f"beasty train: no plots ({e})")
+
     def save_iteration(self) -> int:
         """Checkpoints the current iteration as iter_NNNN.pt and latest.pt."""
         folder = self.run_dir / "checkpoints"
@@ -359,6 +369,7 @@ class Trainer:
                 f"training throughput: {decisions:,} learner decisions in {elapsed:.1f} s "
                 f"= {decisions / elapsed:,.0f} decisions/s (whole loop)"
             )
+        self._draw_curves(run_dir)
         self.echo(
             f"beasty train: run folder {run_dir} (also {run_dir.parent / LATEST}), "
             f"newest checkpoint {run_dir / 'checkpoints' / 'latest.pt'}"
