@@ -5,7 +5,7 @@
  * game and scores the result.  That simulation and the scores below read
  * only the queue, the bar, THAT'S IT and the mover's own hand, i.e. what
  * the mover may see.  The mover's own draw is left out: it adds the same
- * constant to every action (OPPONENTS.md 1.0 and 1.2), as does the inert
+ * constant to every action (docs/OPPONENTS.md 1.0 and 1.2), as does the inert
  * "aggression" offset, so the argmax sets are those of the peer's agents.
  */
 #include <math.h>
@@ -29,7 +29,7 @@ void bb_agent_params_default(bb_agent_params *p, int32_t kind) {
     p->thats_it_weight = -0.5;
     p->hand_weight = 0.1;
     for (int s = 0; s <= BB_NUM_SPECIES; s++) p->species_mult[s] = 1.0;
-    /* OutcomeWeights() defaults (OPPONENTS.md 1.5) */
+    /* OutcomeWeights() defaults (docs/OPPONENTS.md 1.5) */
     p->my_bar = 3.0;
     p->opp_bar = -2.0;
     p->my_ti = -2.5;
@@ -67,7 +67,7 @@ static deltas zone_deltas(const bb_game *b, const bb_game *a, int me) {
     return d;
 }
 
-/* MaterialEvaluator M(s, p) (OPPONENTS.md 1.2), on the post-move state. */
+/* MaterialEvaluator M(s, p) (docs/OPPONENTS.md 1.2), on the post-move state. */
 static double material(const bb_game *s, int me, const bb_agent_params *w) {
     double v = 0.0;
     for (int i = 0; i < s->bar_len; i++) {
@@ -107,7 +107,7 @@ static int first_owned(const bb_game *s, int owner, int species) {
     return -1;
 }
 
-/* HeuristicAgent SPECIES_ADJ (OPPONENTS.md 1.3), keyed on the card played. */
+/* HeuristicAgent SPECIES_ADJ (docs/OPPONENTS.md 1.3), keyed on the card played. */
 static double species_adjustment(const bb_game *b, const bb_game *a, const bb_action_info *act, int me) {
     deltas d = zone_deltas(b, a, me);
     int opp = 1 - me;
@@ -158,7 +158,7 @@ static double species_adjustment(const bb_game *b, const bb_game *a, const bb_ac
     }
 }
 
-/* OnlineStrategies REACT (OPPONENTS.md 1.4), on the pre-move queue. */
+/* OnlineStrategies REACT (docs/OPPONENTS.md 1.4), on the pre-move queue. */
 static double online_reaction(const bb_game *b, const bb_action_info *act, int me) {
     int opp = 1 - me;
     uint32_t seen = bb_game_played_species(b, opp); /* in bar, THAT'S IT, queue */
@@ -225,7 +225,7 @@ static int count_opp(const bb_game *s, int opp, int (*pred)(int)) {
 }
 static int is_hippo_or_croc(int s) { return s == BB_HIPPO || s == BB_CROCODILE; }
 
-/* OutcomeHeuristic SCORE (OPPONENTS.md 1.5). */
+/* OutcomeHeuristic SCORE (docs/OPPONENTS.md 1.5). */
 static double outcome_score(const bb_game *b, const bb_game *a, const bb_action_info *act, int me,
                             const bb_agent_params *w) {
     int opp = 1 - me;
