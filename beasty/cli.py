@@ -15,28 +15,24 @@ from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, make
 
 
 def _load_agent(spec: str, seed: int) -> Agent:
-    """A registry name, or a path to a training checkpoint (greedy policy)."""
+    """A registry name, or a path to a weights file or a training checkpoint
+    (its greedy policy)."""
     if spec in AGENT_NAMES:
-        return make(spec, seed=seed)
+        try:
+            return make(spec, seed=seed)
+        except ImportError as e:
+            raise SystemExit(f"beasty: agent {spec!r} needs torch: pip install 'beasty[train]' ({e})") from e
     if not spec.endswith(".pt"):
-        raise SystemExit(
-            f"beasty: unknown agent {spec!r}: use one of {', '.join(AGENT_NAMES)} or a .pt checkpoint"
-        )
+        raise SystemExit(f"beasty: unknown agent {spec!r}: use one of {', '.join(AGENT_NAMES)} or a .pt file")
     try:
-        from beasty.train.agent import NeuralAgent
-        from beasty.train.checkpoint import CheckpointError, load_checkpoint
-        from beasty.train.config import config_from_dict
-        from beasty.train.network import PolicyValueNet
+        from beasty.agents.neural import NeuralAgent, load_policy
     except ImportError as e:  # pragma: no cover - depends on the extra
-        raise SystemExit(f"beasty: loading a checkpoint needs the train extra (torch): {e}") from e
+        raise SystemExit(f"beasty: loading {spec} needs torch: pip install 'beasty[train]' ({e})") from e
     try:
-        data = load_checkpoint(spec)
-        cfg = config_from_dict(yaml.safe_load(data["config"]))
-        net = PolicyValueNet(cfg.network)
-        net.load_state_dict(data["model"])
-    except (CheckpointError, RuntimeError, ValueError) as e:
+        net, name = load_policy(spec)
+    except ValueError as e:
         raise SystemExit(f"beasty: cannot load {spec}: {e}") from e
-    return NeuralAgent(net, greedy=True, name=f"ppo@{int(data['iteration'])}")
+    return NeuralAgent(net, greedy=True, seed=seed, name=name)
 
 
 def _seed(text: str) -> int:
@@ -175,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pl.set_defaults(func=cmd_play)
     ev = sub.add_parser("eval", help="evaluate an agent against the reference opponents")
     ev.add_argument(
-        "--agent", required=True, help=f"one of {', '.join(AGENT_NAMES)}, or a checkpoint .pt"
+        "--agent", required=True, help=f"one of {', '.join(AGENT_NAMES)}, or a weights or checkpoint .pt"
     )
     ev.add_argument(
         "--opponents",

@@ -116,7 +116,7 @@ def plot_run(run_dir: str | Path, out_dir: str | Path | None = None) -> list[Pat
         for key in keys:
             if key in metrics:
                 at, values = zip(*metrics[key], strict=True)
-                ax.plot(at, values, label=key.split("/", 1)[1], linewidth=1.2)
+                ax.plot(at, values, label=key, linewidth=1.2)
         ax.set(title=title, xlabel="iteration")
         ax.grid(alpha=0.3)
         if len(keys) > 1 and ax.get_legend_handles_labels()[0]:

@@ -19,6 +19,7 @@ from beasty._ext import GameBatch  # noqa: E402
 from beasty.agents import OPPONENT_NAMES  # noqa: E402
 from beasty.cli import main as cli_main  # noqa: E402
 from beasty.evaluate import play_match  # noqa: E402
+from beasty.policy.network import NetworkConfig  # noqa: E402
 from beasty.train import (  # noqa: E402
     AdaptiveOpponentPool,
     CheckpointError,
@@ -32,7 +33,7 @@ from beasty.train import (  # noqa: E402
     load_config,
     save_checkpoint,
 )
-from beasty.train.config import NetworkConfig, PPOConfig, shipped_configs  # noqa: E402
+from beasty.train.config import PPOConfig, shipped_configs  # noqa: E402
 from beasty.train.ppo import compute_losses, evaluate_actions, ppo_update  # noqa: E402
 from beasty.train.rollout import GameGenerator, GroupSpec, compute_gae, generate_group  # noqa: E402
 from beasty.train.trainer import TrainingDiverged  # noqa: E402
@@ -576,3 +577,44 @@ def test_shipped_configs_are_found_by_name():
     assert load_config("smoke").run_name == "smoke"
     with pytest.raises(ConfigError, match="shipped configs: default"):
         load_config("no-such-config")
+
+
+# ------------------------------------------------------------ inference package
+def test_weights_round_trip_and_bad_files(tmp_path):
+    from beasty.policy import WeightsError, load_weights, save_weights
+
+    torch.manual_seed(0)
+    net = PolicyValueNet(SMALL)
+    path = save_weights(tmp_path / "w.pt", net, {"run": "test"})
+    again = load_weights(path)
+    obs = torch.from_numpy(GameBatch(8, seed=1).observe()[0])
+    assert all(torch.equal(a, b) for a, b in zip(net(obs), again(obs), strict=True))
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    with pytest.raises(WeightsError, match="corrupt"):
+        load_weights(tmp_path / "junk.pt")
+    with torch.no_grad():
+        next(net.parameters()).fill_(float("inf"))
+    with pytest.raises(WeightsError, match="non-finite"):
+        save_weights(tmp_path / "inf.pt", net)
+
+
+def test_training_exports_weights_that_beasty_eval_plays(tmp_path, capsys):
+    Trainer(smoke(tmp_path), echo=lambda s: None).train()
+    weights = tmp_path / "smoke" / "policy.pt"
+    assert cli_main(["eval", "--agent", str(weights), "--opponents", "random", "--games", "4",
+                     "--no-progress"]) == 0  # fmt: skip
+    assert "policy vs reference opponents" in capsys.readouterr().out
+
+
+def test_the_shipped_network_plays_as_ppo():
+    from beasty.agents import AGENT_NAMES, make
+    from beasty.policy import SHIPPED, read_about
+
+    assert "ppo" in AGENT_NAMES and SHIPPED.is_file() and SHIPPED.stat().st_size < 3_000_000
+    agent = make("ppo")
+    games = GameBatch(16, seed=2)
+    actions = agent.act_batch(games, np.arange(16))
+    assert all(a in games.legal_actions(i) for i, a in enumerate(actions))
+    assert read_about()["run"] == "default"
+    result = play_match(agent, make("random"), 40, seed=1)
+    assert result.win_rate > 0.8

@@ -31,15 +31,25 @@ SEARCH_AGENTS: dict[str, dict[str, Any]] = {
     "champion": CHAMPION_SETTINGS,
 }
 
-AGENT_NAMES: tuple[str, ...] = (*OPPONENT_NAMES, *SEARCH_AGENTS)
+#: Agents backed by a trained network shipped in the package (need torch).
+NEURAL_AGENTS: tuple[str, ...] = ("ppo",)
+
+AGENT_NAMES: tuple[str, ...] = (*OPPONENT_NAMES, *SEARCH_AGENTS, *NEURAL_AGENTS)
 
 
 def make(name: str, seed: int = 0, **settings: Any) -> Agent:
     """Builds an agent by name: one of the ten reference opponents (no
-    settings), or ``search``, ``ismcts``, ``champion`` (keywords override
-    their settings, see :class:`SearchAgent`)."""
+    settings), ``search``, ``ismcts``, ``champion`` (keywords override
+    their settings, see :class:`SearchAgent`), or ``ppo`` (the network
+    shipped with the package; needs torch)."""
     if name in SEARCH_AGENTS:
         return SearchAgent(name, seed, **{**SEARCH_AGENTS[name], **settings})
+    if name in NEURAL_AGENTS:
+        if settings:
+            raise TypeError(f"agent {name!r} takes no settings, got {', '.join(settings)}")
+        from beasty.agents.neural import shipped_agent  # torch only when asked for
+
+        return shipped_agent(seed)
     if settings:
         raise TypeError(f"agent {name!r} takes no settings, got {', '.join(settings)}")
     if name not in OPPONENT_SPECS:
@@ -53,6 +63,7 @@ __all__ = [
     "DEFAULT_MODELS",
     "DISTILLED_WEIGHTS",
     "ISMCTS_SETTINGS",
+    "NEURAL_AGENTS",
     "OPPONENT_NAMES",
     "OPPONENT_SPECS",
     "SEARCH_AGENTS",

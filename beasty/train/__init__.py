@@ -4,10 +4,10 @@
 >>> Trainer(load_config("default")).train()
 """
 
-from beasty.train.agent import NeuralAgent
+from beasty.agents.neural import NeuralAgent
+from beasty.policy.network import NetworkConfig, PolicyValueNet
 from beasty.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from beasty.train.config import ConfigError, TrainConfig, config_from_dict, load_config
-from beasty.train.network import PolicyValueNet
 from beasty.train.pool import AdaptiveOpponentPool
 from beasty.train.schedules import get_entropy_coef, get_learning_rate, get_temperature
 from beasty.train.trainer import Trainer
@@ -16,6 +16,7 @@ __all__ = [
     "AdaptiveOpponentPool",
     "CheckpointError",
     "ConfigError",
+    "NetworkConfig",
     "NeuralAgent",
     "PolicyValueNet",
     "TrainConfig",

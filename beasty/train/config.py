@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from beasty.agents import OPPONENT_NAMES
+from beasty.policy.network import NetworkConfig
 
 DECAY_TYPES = ("linear", "cosine", "exponential", "constant")
 POOL_SPECIAL = ("self", "checkpoint")
@@ -27,20 +28,6 @@ SHIPPED = resources.files("beasty") / "configs"
 
 class ConfigError(ValueError):
     """A configuration file or value is invalid."""
-
-
-@dataclass
-class NetworkConfig:
-    hidden_dim: int = 64
-    """Width of the card encoder, fusion trunk and heads."""
-    num_heads: int = 4
-    """Attention heads of the queue transformer (must divide hidden_dim)."""
-    num_layers: int = 1
-    """Transformer layers over the queue (0 = MLP only)."""
-    dropout: float = 0.0
-    """Dropout in the transformer and trunk (off during rollouts)."""
-    species_embedding_dim: int = 16
-    """Size of the learned species embedding."""
 
 
 @dataclass

@@ -9,8 +9,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from beasty.policy.network import PolicyValueNet, masked_logits
 from beasty.train.config import PPOConfig
-from beasty.train.network import PolicyValueNet, masked_logits
 from beasty.train.rollout import Rollout
 
 

@@ -27,10 +27,9 @@ import torch
 from beasty._ext import GameBatch
 from beasty.agents import make
 from beasty.agents.base import Agent
+from beasty.agents.neural import NeuralAgent
 from beasty.match import mirrored_deals, play_out
-from beasty.train.agent import NeuralAgent
-from beasty.train.config import NetworkConfig
-from beasty.train.network import PolicyValueNet, masked_logits
+from beasty.policy.network import NetworkConfig, PolicyValueNet, masked_logits
 
 StateDict = dict[str, npt.NDArray[Any]]
 

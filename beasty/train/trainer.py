@@ -19,10 +19,12 @@ import numpy as np
 import torch
 import yaml
 
+from beasty.agents.neural import NeuralAgent
 from beasty.evaluate import evaluate, format_table, write_json
 from beasty.files import check_writable
 from beasty.match import MatchResult
-from beasty.train.agent import NeuralAgent
+from beasty.policy.network import PolicyValueNet, count_parameters
+from beasty.policy.weights import save_weights
 from beasty.train.checkpoint import (
     CheckpointError,
     load_checkpoint,
@@ -30,7 +32,6 @@ from beasty.train.checkpoint import (
     save_checkpoint,
 )
 from beasty.train.config import ConfigError, TrainConfig
-from beasty.train.network import PolicyValueNet, count_parameters
 from beasty.train.pool import AdaptiveOpponentPool
 from beasty.train.ppo import ppo_update
 from beasty.train.rollout import GameGenerator, GroupSpec, StateDict, state_dict_to_numpy
@@ -176,6 +177,12 @@ class Trainer:
 
     def save(self, path: str | Path) -> Path:
         return save_checkpoint(path, self.state_payload())
+
+    def _about(self) -> dict[str, Any]:
+        """How the exported network was trained, for the weights file."""
+        about: dict[str, Any] = {"run": self.cfg.run_name, "iteration": self.iteration, "seed": self.cfg.seed}
+        about.update({f"win_rate/{r.opponent}": r.win_rate for r in self.last_eval})
+        return about
 
     def _draw_curves(self, run_dir: Path) -> None:
         """The run's learning curves as PNGs (beasty plot), if matplotlib is there."""
@@ -369,6 +376,9 @@ class Trainer:
                 f"training throughput: {decisions:,} learner decisions in {elapsed:.1f} s "
                 f"= {decisions / elapsed:,.0f} decisions/s (whole loop)"
             )
+        if self.iteration == cfg.total_iterations:
+            weights = save_weights(run_dir / "policy.pt", self.net, self._about())
+            self.echo(f"beasty train: wrote {weights} (inference weights: beasty eval --agent {weights})")
         self._draw_curves(run_dir)
         self.echo(
             f"beasty train: run folder {run_dir} (also {run_dir.parent / LATEST}), "

@@ -9,11 +9,27 @@ policy head (33 logits) and a value head (tanh, the outcome in [-1, 1]).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
 from beasty._ext import NUM_ACTIONS, OBS_DIM, QUEUE_MAX
-from beasty.train.config import NetworkConfig
+
+
+@dataclass
+class NetworkConfig:
+    hidden_dim: int = 64
+    """Width of the card encoder, fusion trunk and heads."""
+    num_heads: int = 4
+    """Attention heads of the queue transformer (must divide hidden_dim)."""
+    num_layers: int = 1
+    """Transformer layers over the queue (0 = MLP only)."""
+    dropout: float = 0.0
+    """Dropout in the transformer and trunk (off during rollouts)."""
+    species_embedding_dim: int = 16
+    """Size of the learned species embedding."""
+
 
 SLOT = 14  # species one-hot (12) + mine + opponent's
 QUEUE_DIM = QUEUE_MAX * SLOT

@@ -1,16 +1,18 @@
-"""A trained network as a :class:`beasty.agents.Agent`."""
+"""A trained network as a :class:`beasty.agents.Agent` (needs torch)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import torch
+import yaml
 
 from beasty._ext import GameBatch
 from beasty.agents.base import Agent, IntArray
-from beasty.train.network import PolicyValueNet, masked_logits
+from beasty.policy.network import PolicyValueNet, masked_logits
 
 
 class NeuralAgent(Agent):
@@ -53,3 +55,32 @@ class NeuralAgent(Agent):
             return z.argmax(dim=1).numpy().astype(np.int32)
         probs = torch.softmax(z, dim=1)
         return torch.multinomial(probs, 1, generator=self.generator).squeeze(1).numpy().astype(np.int32)
+
+
+def load_policy(path: str | Path) -> tuple[PolicyValueNet, str]:
+    """The network in a weights file (``beasty.policy``) or a training
+    checkpoint, and a name for it; ``ValueError`` if it is neither."""
+    from beasty.policy.weights import WeightsError, load_weights
+
+    try:
+        return load_weights(path), Path(path).stem
+    except WeightsError as not_weights:
+        from beasty.train.checkpoint import CheckpointError, load_checkpoint
+        from beasty.train.config import ConfigError, config_from_dict
+
+        try:
+            data = load_checkpoint(path)
+            net = PolicyValueNet(config_from_dict(yaml.safe_load(data["config"])).network)
+            net.load_state_dict(data["model"])
+        except CheckpointError as e:
+            raise ValueError(f"neither a weights file ({not_weights}) nor a checkpoint ({e})") from e
+        except (ConfigError, RuntimeError) as e:
+            raise ValueError(f"checkpoint {path} does not fit its own network: {e}") from e
+        return net.eval(), f"ppo@{int(data['iteration'])}"
+
+
+def shipped_agent(seed: int = 0) -> NeuralAgent:
+    """``make("ppo")``: the network shipped with the package, greedy."""
+    from beasty.policy.weights import load_weights
+
+    return NeuralAgent(load_weights(), greedy=True, seed=seed, name="ppo")

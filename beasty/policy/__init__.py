@@ -1,0 +1,21 @@
+"""The policy network for inference (needs torch): its definition, a small
+weights format, and the network shipped with the package.
+
+>>> from beasty.policy import load_weights, SHIPPED
+>>> net = load_weights(SHIPPED)          # what make("ppo") plays with
+"""
+
+from beasty.policy.network import NetworkConfig, PolicyValueNet, count_parameters, masked_logits
+from beasty.policy.weights import SHIPPED, WeightsError, load_weights, read_about, save_weights
+
+__all__ = [
+    "SHIPPED",
+    "NetworkConfig",
+    "PolicyValueNet",
+    "WeightsError",
+    "count_parameters",
+    "load_weights",
+    "masked_logits",
+    "read_about",
+    "save_weights",
+]
