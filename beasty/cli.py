@@ -154,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="beasty",
         description="Beasty Bar: play against the agents, evaluate them, train a PPO agent.",
-        epilog=f"agents: {', '.join(AGENT_NAMES)}, or a training checkpoint (.pt)",
+        epilog=f"agents: {', '.join(AGENT_NAMES)}, or a weights or checkpoint file (.pt)",
     )
     parser.add_argument("--version", action="version", version=f"beasty {version('beasty')}")
     sub = parser.add_subparsers(dest="command", required=True)
