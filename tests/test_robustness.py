@@ -107,6 +107,9 @@ def test_seeds_out_of_range_raise(seed):
         games.actions(RANDOM, seed)
     with pytest.raises(ValueError, match="seed"):
         make("heuristic", seed=seed)
+    pytest.importorskip("torch")
+    with pytest.raises(ValueError, match="seed"):
+        make("ppo", seed=seed)
 
 
 def test_batch_seeds_must_not_wrap_around():

@@ -12,6 +12,7 @@ import yaml
 
 from beasty._ext import GameBatch
 from beasty.agents.base import Agent, IntArray
+from beasty.agents.scripted import check_seed
 from beasty.policy.network import PolicyValueNet, masked_logits
 
 
@@ -33,10 +34,10 @@ class NeuralAgent(Agent):
         self.greedy = greedy
         self.temperature = temperature
         self.name = name
-        self.generator = torch.Generator().manual_seed(seed)
+        self.generator = torch.Generator().manual_seed(check_seed(seed))
 
     def reseed(self, seed: int) -> None:
-        self.generator.manual_seed(seed)
+        self.generator.manual_seed(check_seed(seed))
 
     @torch.no_grad()
     def act_batch(self, games: GameBatch, idx: Sequence[int] | npt.NDArray[np.integer]) -> IntArray:

@@ -42,10 +42,10 @@ class PolicyAgent(Agent):
     def __init__(self, name: str, policy: Policy, seed: int = 0) -> None:
         self.name = name
         self.policy = policy
-        self.seed = _check_seed(seed)
+        self.seed = check_seed(seed)
 
     def reseed(self, seed: int) -> None:
-        self.seed = _check_seed(seed)
+        self.seed = check_seed(seed)
 
     def act_batch(self, games: GameBatch, idx: Sequence[int] | npt.NDArray[np.integer]) -> IntArray:
         ids = _as_idx(idx)
@@ -82,7 +82,7 @@ class ScriptedAgent(PolicyAgent):
         return games.agent_scores(i, self.params)
 
 
-def _check_seed(seed: int) -> int:
+def check_seed(seed: int) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
     if not 0 <= int(seed) < 2**64:

@@ -9,10 +9,10 @@ one of the 33 indices of ``beasty._ext.ACTION_NAMES``, and
 ``env.action_space.sample(info["action_mask"])`` is a legal random move.
 An illegal action raises ``ValueError``; with ``illegal_action="lose"``
 it ends the game as a loss instead (reward -1, ``info["forfeit"]``), as
-board-game environments often do, e.g. for checkers that step random
-unmasked actions (``gymnasium.utils.env_checker.check_env``).  The reward is +1, -1 or 0 (a
-draw) from the learner's seat when the game ends, 0 before; a game always
-ends (``terminated``), it is never truncated.  The opponent's moves happen
+board-game environments often do, and as tools that step random unmasked
+actions need (``gymnasium.utils.env_checker.check_env``).  The reward is
++1, -1 or 0 (a draw) from the learner's seat when the game ends, 0 before;
+a game always ends (``terminated``), it is never truncated.  The opponent's moves happen
 inside ``step``; the learner's seat is ``seat`` (0 or 1) or drawn per game.
 
 Seeding: ``reset(seed=s)`` seeds the env's generator, which draws a key;
