@@ -44,6 +44,7 @@ def main() -> None:
         o = Observe()
         o.setup(n)
         print(f"{'observe+mask (writes/s)':<34}{n:>18}{best_of(o.track_writes_per_second, n):>16,.0f}")
+        print(f"{'legal mask alone (masks/s)':<34}{n:>18}{best_of(o.track_masks_per_second, n):>16,.0f}")
     try:
         from benchmarks.bench_envs import VectorEnvSpeed
     except ImportError:  # pragma: no cover - without the gym extra

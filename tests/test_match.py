@@ -85,3 +85,15 @@ def test_step_writes_into_caller_buffers():
         games.step(actions, dones=np.zeros(16, np.uint8))
     with pytest.raises(ValueError, match="rewards must have shape"):
         games.step(actions, rewards=np.zeros((16, 3), np.float32))
+
+
+def test_legal_masks_alone_equal_observes_masks():
+    games = GameBatch(64, seed=8)
+    random = make("random")
+    buffer = np.zeros((10, 33), dtype=np.uint8)
+    for _ in range(30):
+        assert np.array_equal(games.legal_masks(), games.observe()[1])
+        idx = np.arange(0, 64, 7, dtype=np.int32)[:10]
+        assert games.legal_masks(idx, mask=buffer) is buffer
+        assert np.array_equal(buffer, games.observe(idx)[1])
+        games.step(random.act_batch(games, np.arange(64, dtype=np.int32)))

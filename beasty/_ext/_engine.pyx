@@ -660,6 +660,26 @@ cdef class GameBatch:
             m = c.bb_game_legal(&self.games[i], NULL, buf)
         return [int(buf[j]) for j in range(m)]
 
+    def legal_masks(self, idx=None, mask=None):
+        """The legal masks alone (uint8 ``[k, NUM_ACTIONS]``, all zero for a
+        finished game), without computing observations; into ``mask`` when
+        given (C-contiguous, exactly that dtype and shape)."""
+        cdef const int32_t[::1] idx_v
+        cdef uint8_t[:, ::1] mask_v
+        cdef const int32_t *idx_p = NULL
+        ids = self._idx(idx)
+        cdef int32_t k = self.n if ids is None else len(ids)
+        mask = _out_buffer(mask, "mask", np.uint8, (k, c.BB_NUM_ACTIONS))
+        if k == 0:
+            return mask
+        mask_v = mask
+        if ids is not None:
+            idx_v = ids
+            idx_p = &idx_v[0]
+        with self.lock, nogil:
+            c.bb_batch_observe(self.games, self.n, idx_p, k, NULL, NULL, &mask_v[0, 0])
+        return mask
+
     def legal_mask(self, i):
         i = self._check_game(i)
         out = np.zeros(c.BB_NUM_ACTIONS, dtype=np.uint8)

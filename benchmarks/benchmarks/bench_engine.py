@@ -79,6 +79,15 @@ class Observe:
 
     track_writes_per_second.unit = "writes/s"
 
+    def track_masks_per_second(self, n):
+        """The legal mask alone (GameBatch.legal_masks), no observation."""
+        t0 = time.perf_counter()
+        for _ in range(self.calls):
+            self.games.legal_masks(mask=self.mask)
+        return n * self.calls / (time.perf_counter() - t0)
+
+    track_masks_per_second.unit = "masks/s"
+
 
 class ScriptedAgents:
     """Each reference opponent deciding for 1024 mid-game positions at once
