@@ -106,9 +106,9 @@ class Played:
 
     def margin(self, seat: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
         """Final points of ``seat[i]`` minus its opponent's, per game."""
-        mine = np.take_along_axis(self.scores, seat[:, None].astype(np.int64), 1)[:, 0]
-        theirs = np.take_along_axis(self.scores, 1 - seat[:, None].astype(np.int64), 1)[:, 0]
-        return mine.astype(np.int64) - theirs
+        games = np.arange(len(seat))
+        points = self.scores.astype(np.int64)
+        return points[games, seat] - points[games, 1 - seat]
 
 
 def play_out(
@@ -133,10 +133,9 @@ def play_out(
     scores = batch.scores()
     turns = batch.turn
     done = batch.done
-    rows = np.arange(n)
     while not done.all():
         running = np.flatnonzero(~done).astype(np.int32)
-        who = seat_actor[rows[running], batch.to_move[running]]
+        who = seat_actor[running, batch.to_move[running]]
         parts = [running[who == k] for k in range(len(actors))]
         idx = np.concatenate(parts)
         chosen = [
