@@ -566,17 +566,11 @@ cdef class GameBatch:
         all zero unless that player is to move.  Written into
         ``obs``/``mask`` when given (C-contiguous, exactly that dtype and
         shape) or into new arrays."""
-        cdef const int32_t[::1] idx_v
-        cdef const int32_t[::1] players_v
-        cdef float[:, ::1] obs_v
-        cdef uint8_t[:, ::1] mask_v
-        cdef const int32_t *idx_p = NULL
-        cdef const int32_t *players_p = NULL
-        cdef int32_t k
         ids = self._idx(idx)
-        k = self.n if ids is None else len(ids)
+        cdef int32_t k = self.n if ids is None else len(ids)
         obs = _out_buffer(obs, "obs", np.float32, (k, c.BB_OBS_DIM))
         mask = _out_buffer(mask, "mask", np.uint8, (k, c.BB_NUM_ACTIONS))
+        seats = None
         if players is not None:
             seats = np.asarray(players)
             if seats.dtype.kind not in "iu" or seats.shape != (k,):
@@ -584,19 +578,34 @@ cdef class GameBatch:
                                  f"and dtype {seats.dtype}")
             if k and (seats.min() < 0 or seats.max() > 1):
                 raise ValueError("players must hold 0 or 1")
-            players_v = np.ascontiguousarray(seats, dtype=np.int32)
+            seats = np.ascontiguousarray(seats, dtype=np.int32)
+        self._observe_into(ids, k, seats, obs, mask)
+        return obs, mask
+
+    cdef void _observe_into(self, ids, int32_t k, seats, obs, mask):
+        """bb_batch_observe over checked arguments: ``ids`` and ``seats``
+        None or int32 [k], ``obs`` None or float32 [k, OBS_DIM], ``mask``
+        uint8 [k, NUM_ACTIONS]."""
+        cdef const int32_t[::1] idx_v
+        cdef const int32_t[::1] seats_v
+        cdef float[:, ::1] obs_v
+        cdef uint8_t[:, ::1] mask_v = mask
+        cdef const int32_t *idx_p = NULL
+        cdef const int32_t *seats_p = NULL
+        cdef float *obs_p = NULL
         if k == 0:
-            return obs, mask
-        obs_v = obs
-        mask_v = mask
+            return
         if ids is not None:
             idx_v = ids
             idx_p = &idx_v[0]
-        if players is not None:
-            players_p = &players_v[0]
+        if seats is not None:
+            seats_v = seats
+            seats_p = &seats_v[0]
+        if obs is not None:
+            obs_v = obs
+            obs_p = &obs_v[0, 0]
         with self.lock, nogil:
-            c.bb_batch_observe(self.games, self.n, idx_p, k, players_p, &obs_v[0, 0], &mask_v[0, 0])
-        return obs, mask
+            c.bb_batch_observe(self.games, self.n, idx_p, k, seats_p, obs_p, &mask_v[0, 0])
 
     def observe_player(self, i, player):
         """Observation of game i from ``player``'s point of view."""
@@ -664,20 +673,10 @@ cdef class GameBatch:
         """The legal masks alone (uint8 ``[k, NUM_ACTIONS]``, all zero for a
         finished game), without computing observations; into ``mask`` when
         given (C-contiguous, exactly that dtype and shape)."""
-        cdef const int32_t[::1] idx_v
-        cdef uint8_t[:, ::1] mask_v
-        cdef const int32_t *idx_p = NULL
         ids = self._idx(idx)
         cdef int32_t k = self.n if ids is None else len(ids)
         mask = _out_buffer(mask, "mask", np.uint8, (k, c.BB_NUM_ACTIONS))
-        if k == 0:
-            return mask
-        mask_v = mask
-        if ids is not None:
-            idx_v = ids
-            idx_p = &idx_v[0]
-        with self.lock, nogil:
-            c.bb_batch_observe(self.games, self.n, idx_p, k, NULL, NULL, &mask_v[0, 0])
+        self._observe_into(ids, k, None, None, mask)
         return mask
 
     def legal_mask(self, i):
@@ -693,20 +692,16 @@ cdef class GameBatch:
         out = np.empty(self.n, dtype=np.int32)
         cdef int32_t[::1] v = out
         with self.lock:
-            self._copy_field(which, v)
+            for i in range(self.n):
+                if which == 0:
+                    v[i] = self.games[i].to_move
+                elif which == 1:
+                    v[i] = self.games[i].done
+                elif which == 2:
+                    v[i] = self.games[i].turn
+                else:
+                    v[i] = self.games[i].start_player
         return out
-
-    cdef void _copy_field(self, int which, int32_t[::1] v):
-        cdef int i
-        for i in range(self.n):
-            if which == 0:
-                v[i] = self.games[i].to_move
-            elif which == 1:
-                v[i] = self.games[i].done
-            elif which == 2:
-                v[i] = self.games[i].turn
-            else:
-                v[i] = self.games[i].start_player
 
     @property
     def to_move(self):
