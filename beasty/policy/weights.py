@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import math
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,36 @@ class WeightsError(ValueError):
     """A weights file is missing, corrupt or of another format."""
 
 
+def first_non_finite(value: Any, where: str) -> str | None:
+    """Where the first floating tensor or number in ``value`` (nested in
+    dicts, lists and tuples) holds a NaN or an infinity, else None: the one
+    finiteness check of weights, checkpoints and training."""
+    if isinstance(value, torch.Tensor):
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            return where
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            return where
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found = first_non_finite(item, f"{where}.{key}")
+            if found:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            found = first_non_finite(item, f"{where}[{i}]")
+            if found:
+                return found
+    return None
+
+
 def save_weights(path: str | Path, net: PolicyValueNet, about: dict[str, Any] | None = None) -> Path:
     """Writes ``net``'s configuration and parameters (and ``about``: plain
     strings and numbers describing how it was trained) atomically."""
     state = {name: tensor.detach().clone() for name, tensor in net.state_dict().items()}
-    if not all(bool(torch.isfinite(t).all()) for t in state.values() if t.is_floating_point()):
-        raise WeightsError("refusing to save non-finite weights")
+    bad = first_non_finite(state, "state_dict")
+    if bad:
+        raise WeightsError(f"refusing to save non-finite weights ({bad})")
     buffer = io.BytesIO()
     payload = {
         "format": FORMAT,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import torch
 import yaml
 
 from beasty.files import atomic_write
+from beasty.policy.weights import first_non_finite
 
 FORMAT = "beasty-ppo-v2"
 LEGACY_FORMAT = "beasty-ppo-v1"  # the same payload without the checksum header
@@ -30,32 +30,11 @@ class CheckpointError(ValueError):
     """A checkpoint file is missing, corrupt, of another format or not finite."""
 
 
-def _non_finite(value: Any, where: str) -> str | None:
-    """The first floating tensor or number in ``value`` holding a NaN or an infinity."""
-    if isinstance(value, torch.Tensor):
-        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
-            return where
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            return where
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            found = _non_finite(item, f"{where}.{key}")
-            if found:
-                return found
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            found = _non_finite(item, f"{where}[{i}]")
-            if found:
-                return found
-    return None
-
-
 def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> Path:
     """Writes the payload atomically with its checksum; refuses (raising
     ``CheckpointError``) weights or optimiser state that are not finite."""
     for key in ("model", "optimizer", "snapshots"):
-        bad = _non_finite(payload.get(key), key)
+        bad = first_non_finite(payload.get(key), key)
         if bad:
             raise CheckpointError(f"refusing to save a checkpoint with non-finite values ({bad})")
     buffer = io.BytesIO()
@@ -107,7 +86,7 @@ def _check_fields(data: dict[str, Any], path: Path) -> None:
         "snapshots must map iterations to state dicts of tensors",
     )
     need(all(isinstance(k, str) and k.isdigit() for k in snapshots), "snapshot keys must be iterations")
-    bad = _non_finite(data["model"], "model")
+    bad = first_non_finite(data["model"], "model")
     need(bad is None, f"{bad} is not finite")
 
 

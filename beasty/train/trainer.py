@@ -24,7 +24,7 @@ from beasty.evaluate import evaluate, format_table, write_json
 from beasty.files import check_writable
 from beasty.match import MatchResult
 from beasty.policy.network import PolicyValueNet, count_parameters
-from beasty.policy.weights import save_weights
+from beasty.policy.weights import first_non_finite, save_weights
 from beasty.train.checkpoint import (
     CheckpointError,
     load_checkpoint,
@@ -394,9 +394,9 @@ def _check_finite(net: PolicyValueNet, loss: float, iteration: int) -> None:
             f"the loss became {loss} at iteration {iteration}: training stopped, nothing saved for "
             "this iteration (lower ppo.learning_rate or check the config)"
         )
-    for name, parameter in net.named_parameters():
-        if not bool(torch.isfinite(parameter).all()):
-            raise TrainingDiverged(f"parameter {name} became non-finite at iteration {iteration}")
+    bad = first_non_finite(dict(net.named_parameters()), "parameter")
+    if bad:
+        raise TrainingDiverged(f"{bad} became non-finite at iteration {iteration}")
 
 
 def _point_latest_at(run_dir: Path) -> None:
