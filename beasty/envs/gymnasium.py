@@ -137,11 +137,11 @@ class BeastyBarEnv(gymnasium.Env[npt.NDArray[np.float32], np.int64]):
         play_until_turn(self.games, ONE_GAME, np.array([self.seat], np.int32), self.opponent.act_batch)
 
     def _observation(self) -> tuple[npt.NDArray[np.float32], dict[str, Any]]:
-        mask = np.zeros(NUM_ACTIONS, dtype=np.int8)
-        if not self._over():
-            mask[self.games.legal_actions(0)] = 1
-        obs = self.games.observe_player(0, self.seat)
-        return obs, {"action_mask": mask, "seat": self.seat, "forfeit": self._forfeited}
+        # the learner's view, as in the vector env: no moves once the game is over
+        obs, mask = self.games.observe(ONE_GAME, players=[self.seat])
+        if self._forfeited:
+            mask[:] = 0
+        return obs[0], {"action_mask": mask[0].view(np.int8), "seat": self.seat, "forfeit": self._forfeited}
 
     def _over(self) -> bool:
         return self._forfeited or bool(self.games.done[0])
