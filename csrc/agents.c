@@ -257,9 +257,10 @@ static double outcome_score(const bb_game *b, const bb_game *a, const bb_action_
     return v;
 }
 
+/* a is legal in g (its callers take it from bb_game_legal or bb_game_queue_allows). */
 static double score_action(const bb_game *g, const bb_agent_params *w, int32_t a) {
     bb_game after = *g;
-    if (bb_game_play(&after, a) != BB_OK) return -INFINITY;
+    bb_game_play_legal(&after, a);
     const bb_action_info *act = bb_action_get(a);
     int me = g->to_move;
     switch (w->kind) {

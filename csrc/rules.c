@@ -311,10 +311,7 @@ static void recurring_pass(bb_game *g) {
     for (int i = 0; i < g->queue_len; i++) g->queue[i] &= (uint8_t)~FLAG;
 }
 
-bb_status bb_game_play(bb_game *g, int32_t a) {
-    if (g->done) return BB_ERR_DONE;
-    if (!bb_game_is_legal(g, a)) return BB_ERR_ILLEGAL;
-    if (g->queue_len >= BB_QUEUE_MAX) return BB_ERR_STATE;
+void bb_game_play_legal(bb_game *g, int32_t a) {
     const bb_action_info *info = &ACTIONS[a];
     int p = g->to_move;
     int h = hand_index(g, p, info->species);
@@ -338,12 +335,23 @@ bb_status bb_game_play(bb_game *g, int32_t a) {
         g->queue[2] = g->queue[3] = g->queue[4] = 0;
         g->queue_len = 2;
     }
+}
+
+static bb_status check_play(const bb_game *g, int32_t a) {
+    if (g->done) return BB_ERR_DONE;
+    if (!bb_game_is_legal(g, a)) return BB_ERR_ILLEGAL;
+    if (g->queue_len >= BB_QUEUE_MAX) return BB_ERR_STATE;
     return BB_OK;
 }
 
-bb_status bb_game_step(bb_game *g, int32_t a) {
-    bb_status st = bb_game_play(g, a);
-    if (st != BB_OK) return st;
+bb_status bb_game_play(bb_game *g, int32_t a) {
+    bb_status st = check_play(g, a);
+    if (st == BB_OK) bb_game_play_legal(g, a);
+    return st;
+}
+
+void bb_game_step_legal(bb_game *g, int32_t a) {
+    bb_game_play_legal(g, a);
     int p = g->to_move;
     if (g->history_len == g->turn) g->history[g->history_len++] = (uint8_t)a;
     /* 5. draw */
@@ -351,7 +359,12 @@ bb_status bb_game_step(bb_game *g, int32_t a) {
     g->turn++;
     g->to_move = (uint8_t)(1 - p);
     g->done = (uint8_t)bb_game_is_terminal(g);
-    return BB_OK;
+}
+
+bb_status bb_game_step(bb_game *g, int32_t a) {
+    bb_status st = check_play(g, a);
+    if (st == BB_OK) bb_game_step_legal(g, a);
+    return st;
 }
 
 /* -------------------------------------------------------- end, score */

@@ -88,6 +88,8 @@ cdef extern from "beasty.h" nogil:
     int bb_game_queue_allows(const bb_game *g, int32_t a)
     bb_status bb_game_step(bb_game *g, int32_t a)
     bb_status bb_game_play(bb_game *g, int32_t a)
+    void bb_game_step_legal(bb_game *g, int32_t a)
+    void bb_game_play_legal(bb_game *g, int32_t a)
     uint32_t bb_game_played_species(const bb_game *g, int32_t owner)
     int32_t bb_game_score(const bb_game *g, int32_t p)
     int32_t bb_game_winner(const bb_game *g)
