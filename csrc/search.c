@@ -295,22 +295,25 @@ static int sample_world(const bb_search *s, const bb_game *g, int inferred, bb_r
 }
 
 /* ------------------------------------------------------------ endgame */
-static int32_t terminal_value(const bb_game *g, int player) {
+/* 64 * result + margin, or with margin == 0 the result alone (64 * result). */
+static int32_t terminal_value(const bb_game *g, int player, int margin_too) {
     int32_t margin = bb_game_score(g, player) - bb_game_score(g, 1 - player);
-    return RESULT_UNIT * ((margin > 0) - (margin < 0)) + margin;
+    int32_t result = RESULT_UNIT * ((margin > 0) - (margin < 0));
+    return margin_too ? result + margin : result;
 }
 
-static int32_t negamax(const bb_game *g, int32_t alpha, int32_t beta, int32_t *best, int64_t *nodes) {
+static int32_t negamax(const bb_game *g, int32_t alpha, int32_t beta, int margin_too, int32_t *best,
+                       int64_t *nodes) {
     if (nodes) (*nodes)++;
     if (best) *best = -1;
-    if (g->done) return terminal_value(g, g->to_move);
+    if (g->done) return terminal_value(g, g->to_move, margin_too);
     int32_t legal[BB_NUM_ACTIONS];
     int32_t n = bb_game_legal(g, 0, legal);
     int32_t top = -1000;
     for (int i = 0; i < n; i++) {
         bb_game child = *g;
-        bb_game_step(&child, legal[i]);
-        int32_t v = -negamax(&child, -beta, -alpha, 0, nodes);
+        bb_game_step_legal(&child, legal[i]);
+        int32_t v = -negamax(&child, -beta, -alpha, margin_too, 0, nodes);
         if (v > top) {
             top = v;
             if (best) *best = legal[i];
@@ -321,8 +324,10 @@ static int32_t negamax(const bb_game *g, int32_t alpha, int32_t beta, int32_t *b
     return top;
 }
 
-int32_t bb_endgame_solve(const bb_game *g, int32_t *best, int64_t *nodes) {
-    return negamax(g, -1000, 1000, best, nodes);
+int32_t bb_endgame_solve(const bb_game *g, int32_t margin, int32_t *best, int64_t *nodes) {
+    /* the result alone lives in [-64, 64]: a window that tight cuts at the first win */
+    return margin ? negamax(g, -1000, 1000, 1, best, nodes)
+                  : negamax(g, -RESULT_UNIT, RESULT_UNIT, 0, best, nodes);
 }
 
 /* ------------------------------------------------------------- values */
@@ -339,13 +344,14 @@ static double leaf_value(const bb_search *s, int32_t solver_value) {
 static double rollout(const bb_search *s, bb_game *d, int root, int model, bb_rng *rng) {
     while (!d->done) {
         if (solve_here(s, d)) {
-            int32_t v = bb_endgame_solve(d, 0, 0);
+            /* the margin costs a wider search; only solve for it when the value uses it */
+            int32_t v = bb_endgame_solve(d, s->config.margin_weight > 0.0, 0, 0);
             return leaf_value(s, d->to_move == root ? v : -v);
         }
         const bb_policy *pol = d->to_move == root ? &s->self_policy : opponent_policy(s, model);
-        bb_game_step(d, pol->choose(pol->state, d, rng));
+        bb_game_step_legal(d, pol->choose(pol->state, d, rng));
     }
-    return leaf_value(s, terminal_value(d, root));
+    return leaf_value(s, terminal_value(d, root, 1));
 }
 
 /* --------------------------------------------------------------- PIMC */
@@ -359,7 +365,7 @@ static void run_pimc(bb_search *s, const bb_game *g, int inferred, const int32_t
         int model = sample_world(s, g, inferred, rng, &d);
         for (int i = 0; i < n_legal; i++) {
             bb_game child = d;
-            bb_game_step(&child, legal[i]);
+            bb_game_step_legal(&child, legal[i]);
             sum[legal[i]] += rollout(s, &child, root, model, rng);
             out->visits[legal[i]]++;
         }
@@ -491,7 +497,7 @@ static void run_ismcts(bb_search *s, const bb_game *g, int inferred, double dead
             int expanded;
             int32_t action;
             int32_t child = select_child(s, &used, node, &d, root, model, rng, &expanded, &action);
-            bb_game_step(&d, action);
+            bb_game_step_legal(&d, action);
             if (child < 0) break; /* arena full: roll out from here */
             node = child;
             path[depth++] = node;
@@ -582,8 +588,8 @@ bb_status bb_search_run(bb_search *s, const bb_game *g, bb_rng *rng, bb_search_r
         int32_t best_v = -1000;
         for (int i = 0; i < n; i++) {
             bb_game child = exact;
-            bb_game_step(&child, legal[i]);
-            int32_t v = -bb_endgame_solve(&child, 0, 0);
+            bb_game_step_legal(&child, legal[i]);
+            int32_t v = -bb_endgame_solve(&child, 1, 0, 0);
             out->visits[legal[i]] = 1;
             out->value[legal[i]] = leaf_value(s, v);
             if (v > best_v) {

@@ -50,7 +50,8 @@
  *     (win/draw/loss first, then the point margin).  The real game is solved
  *     as soon as its piles are empty; inside simulations, where a solve
  *     costs as much as dozens of rollouts, only once at most endgame_cards
- *     cards are left in the hands.
+ *     cards are left in the hands, and for the result alone when
+ *     margin_weight is 0 (the margin is what makes a solve expensive).
  * Budget: `simulations` iterations (PIMC: determinizations), and optionally
  * `time_limit_ms`; deterministic for a given seed when there is no time
  * limit.  Tree nodes live in a caller-owned arena (capacity simulations +
@@ -162,9 +163,11 @@ bb_status bb_search_sample(bb_search *s, const bb_game *g, bb_rng *rng, int32_t 
 /* A uniform determinization of g from the mover's point of view. */
 void bb_determinize(const bb_game *g, bb_rng *rng, bb_game *out);
 /* Exact value of a game whose piles are both empty, for the player to move:
- * 64 * result + margin (result +1/0/-1); the best action into *best (-1 if
- * the game is over).  `nodes` (if not NULL) counts the positions visited. */
-int32_t bb_endgame_solve(const bb_game *g, int32_t *best, int64_t *nodes);
+ * 64 * result + margin (result +1/0/-1), or with margin == 0 the result
+ * alone, 64 * result (a much smaller search); the best action into *best
+ * (-1 if the game is over).  `nodes` (if not NULL) counts the positions
+ * visited. */
+int32_t bb_endgame_solve(const bb_game *g, int32_t margin, int32_t *best, int64_t *nodes);
 
 #ifdef __cplusplus
 }

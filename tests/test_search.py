@@ -197,6 +197,9 @@ def test_endgame_solver_matches_brute_force(seed, extra):
     assert (result, margin) == _brute_force(state)
     assert best in games.legal_actions(0) and positions >= 1
     assert tuple(-v for v in _brute_force(rules.step(state, best))) == (result, margin)
+    result_only, no_margin, best_result, fewer = games.solve_endgame(0, margin=False)
+    assert (result_only, no_margin) == (result, None) and fewer <= positions
+    assert -_brute_force(rules.step(state, best_result))[0] == result
 
 
 def test_endgame_needs_empty_piles():

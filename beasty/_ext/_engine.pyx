@@ -829,21 +829,26 @@ cdef class GameBatch:
             cs.bb_determinize(&self.games[i], &rng, &one.games[0])
         return one.get_state(0)
 
-    def solve_endgame(self, i):
+    def solve_endgame(self, i, margin=True):
         """Exact value of game i once both piles are empty, for the player
         to move: ``(result, margin, best_action, positions)`` with result
-        +1/0/-1 under best play by both (win first, then points)."""
+        +1/0/-1 under best play by both (win first, then points).  With
+        ``margin=False`` only the result is solved (a far smaller search)
+        and the margin is ``None``."""
         i = self._check_game(i)
+        if not isinstance(margin, bool):
+            raise TypeError(f"margin must be True or False, got {margin!r}")
         cdef c.bb_game g = self._copy_game(i)
         if g.deck_pos[0] != c.BB_DECK_MAX or g.deck_pos[1] != c.BB_DECK_MAX:
             raise ValueError(f"game {i} still has cards in a pile: its endgame is not exact yet")
         cdef int32_t best = -1
         cdef int64_t positions = 0
         cdef int32_t v
+        cdef int32_t with_margin = margin
         with nogil:
-            v = cs.bb_endgame_solve(&g, &best, &positions)
+            v = cs.bb_endgame_solve(&g, with_margin, &best, &positions)
         result = (v > 0) - (v < 0)
-        return result, int(v - 64 * result), int(best), int(positions)
+        return result, (int(v - 64 * result) if margin else None), int(best), int(positions)
 
     def clone(self):
         """An independent copy (same games, same RNG streams)."""
