@@ -1,4 +1,4 @@
-"""The ``beasty`` command: ``beasty play``, ``eval``, ``train`` and ``plot``."""
+"""The ``beasty`` command: ``beasty play``, ``serve``, ``eval``, ``train`` and ``plot``."""
 
 from __future__ import annotations
 
@@ -113,6 +113,30 @@ def cmd_play(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from beasty.play.web import serve
+    except ImportError as e:
+        raise SystemExit(f"beasty: serve needs Flask: pip install 'beasty[serve]' ({e})") from e
+    print(f"beasty: open http://{args.host}:{args.port}/ in a browser (Ctrl-C stops)")
+    try:
+        serve(args.host, args.port)
+    except OSError as e:
+        raise SystemExit(f"beasty: cannot listen on {args.host}:{args.port}: {e}") from e
+    return 0
+
+
+def _port(text: str) -> int:
+    """An argparse type: a TCP port."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be in 1..65535, got {value}")
+    return value
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -169,6 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
     pl.add_argument("--seed", type=_seed, default=None, help="the deal, in [0, 2**64) (default: a new one)")
     pl.set_defaults(func=cmd_play)
+    sv = sub.add_parser("serve", help="play the agents in a web browser, or watch two of them play a deal")
+    sv.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine)"
+    )
+    sv.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
+    sv.set_defaults(func=cmd_serve)
     ev = sub.add_parser("eval", help="evaluate an agent against the reference opponents")
     ev.add_argument(
         "--agent", required=True, help=f"one of {', '.join(AGENT_NAMES)}, or a weights or checkpoint .pt"

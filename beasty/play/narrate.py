@@ -28,12 +28,15 @@ def species_name(species: Species) -> str:
     return species.name.capitalize()
 
 
-def card_label(card: Card, viewer: int) -> str:
-    """'your Lion' or 'their Lion'."""
+def card_label(card: Card, viewer: int, names: tuple[str, str] | None = None) -> str:
+    """'your Lion' or 'their Lion' (with ``names``, a spectator's
+    "champion's Lion")."""
+    if names is not None:
+        return f"{names[card.owner]}'s {species_name(card.species)}"
     return f"{'your' if card.owner == viewer else 'their'} {species_name(card.species)}"
 
 
-def action_label(state: State, action: int, viewer: int) -> str:
+def action_label(state: State, action: int, viewer: int, names: tuple[str, str] | None = None) -> str:
     """What playing ``action`` in ``state`` means, in words (targets named)."""
     spec = ACTIONS[action]
     text = species_name(spec.species)
@@ -41,7 +44,7 @@ def action_label(state: State, action: int, viewer: int) -> str:
     if spec.copy is not None:
         text += f" copying the {species_name(spec.copy)}"
     if acting is Species.PARROT and spec.param is not None:
-        text += f": throw out {card_label(state.queue[spec.param], viewer)} (queue {spec.param + 1})"
+        text += f": throw out {card_label(state.queue[spec.param], viewer, names)} (queue {spec.param + 1})"
     elif acting is Species.KANGAROO and spec.param is not None:
         text += f": hop over {spec.param} animal{'s' if spec.param > 1 else ''}"
     return text
@@ -59,15 +62,19 @@ def _added(before: tuple[Card, ...], after: tuple[Card, ...]) -> list[Card]:
     return out
 
 
-def describe_turn(before: State, action: int, after: State, viewer: int) -> list[str]:
-    """Lines saying who played what, and where animals went because of it."""
+def describe_turn(before: State, action: int, after: State, viewer: int,
+                  names: tuple[str, str] | None = None) -> list[str]:  # fmt: skip
+    """Lines saying who played what, and where animals went because of it
+    (with ``names``, told to a spectator: "champion played ...")."""
     mover = before.to_move
-    who = "You" if mover == viewer else "They"
-    lines = [f"{who} played {action_label(before, action, viewer)}."]
+    who = names[mover] if names is not None else "You" if mover == viewer else "They"
+    lines = [f"{who} played {action_label(before, action, viewer, names)}."]
     entered = _added(before.bar, after.bar)
     thrown = _added(before.thats_it, after.thats_it)
     if thrown:
-        lines.append("Thrown out to THAT'S IT: " + ", ".join(card_label(c, viewer) for c in thrown) + ".")
+        lines.append(
+            "Thrown out to THAT'S IT: " + ", ".join(card_label(c, viewer, names) for c in thrown) + "."
+        )
     if entered:
-        lines.append("Into the bar: " + ", ".join(card_label(c, viewer) for c in entered) + ".")
+        lines.append("Into the bar: " + ", ".join(card_label(c, viewer, names) for c in entered) + ".")
     return lines
