@@ -121,6 +121,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"beasty: open http://{args.host}:{args.port}/ in a browser (Ctrl-C stops)")
     try:
         serve(args.host, args.port)
+    except KeyboardInterrupt:
+        print("\nbeasty: stopped")
     except OSError as e:
         raise SystemExit(f"beasty: cannot listen on {args.host}:{args.port}: {e}") from e
     return 0

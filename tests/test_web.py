@@ -260,3 +260,19 @@ def test_watching_a_deal_in_a_real_browser(served, browser):
         expected["you"],
         expected["them"],
     )
+
+
+def test_serve_command_refuses_bad_ports_and_busy_ones(capsys):
+    import socket
+
+    from beasty.cli import main
+
+    for port in ("0", "70000", "http"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["serve", "--port", port])
+        assert exit_.value.code == 2
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(SystemExit, match="beasty: cannot listen"):
+            main(["serve", "--port", str(taken.getsockname()[1])])

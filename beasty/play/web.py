@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 import secrets
+import socket
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from typing import Any
 from flask import Flask, jsonify, request, send_from_directory, session
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
+from werkzeug.serving import make_server, select_address_family
 
 from beasty._ext import GameBatch
 from beasty.agents import AGENT_NAMES, NEURAL_AGENTS, Agent, make
@@ -260,9 +262,17 @@ def create_app(secret_key: bytes | None = None) -> Flask:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Runs the app until interrupted (Flask's threaded server: meant for a
-    few players on one machine or a local network)."""
-    create_app().run(host=host, port=port, threaded=True)
+    """Runs the app until interrupted (werkzeug's threaded server, as
+    Flask's ``app.run``: meant for a few players on one machine or a local
+    network).  OSError if the address cannot be bound."""
+    # bound here, so a busy port raises instead of werkzeug's sys.exit(1)
+    listener = socket.create_server((host, port), family=select_address_family(host, port))
+    server = make_server(host, port, create_app(), threaded=True, fd=listener.fileno())
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        listener.close()
 
 
 __all__ = [
