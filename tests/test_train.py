@@ -111,6 +111,8 @@ def test_gae_matches_reference_loop():
             assert adv[start + t] == pytest.approx(expected, abs=1e-5)
         start = end + 1
     np.testing.assert_allclose(ret, adv + values)
+    with pytest.raises(ValueError, match="end a trajectory"):
+        compute_gae(values, rewards, np.zeros(9, dtype=bool), 0.9, 0.8)
 
 
 @pytest.mark.parametrize("opponent", ["self", "heuristic"])
