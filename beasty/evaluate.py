@@ -10,6 +10,7 @@ is Wilson's score interval on that proportion.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -74,6 +75,14 @@ def _play_deals(agent: Agent, opponent: Agent, games: int, seed: int, name: str)
     return play_match(agent, opponent, games, seed, name)
 
 
+def _one_thread_per_worker() -> None:
+    """The worker processes are the parallelism: a network agent's math
+    library must not start threads of its own in each (torch is imported
+    after this, when the agent is unpickled)."""
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[variable] = "1"
+
+
 def evaluate(
     agent: Agent,
     opponents: Iterable[str] = OPPONENT_NAMES,
@@ -107,7 +116,9 @@ def evaluate(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_one_thread_per_worker
+        )
     results = []
     try:
         for k, name in enumerate(names):

@@ -620,3 +620,16 @@ def test_the_shipped_network_plays_as_ppo():
     assert read_about()["run"] == "default"
     result = play_match(agent, make("random"), 40, seed=1)
     assert result.win_rate > 0.8
+
+
+def test_evaluation_workers_run_torch_on_one_thread_each():
+    """--workers N is the parallelism: each worker's torch keeps to one
+    thread instead of one per core (oversubscription)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from beasty.evaluate import _one_thread_per_worker
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_one_thread_per_worker) as pool:
+        assert pool.submit(torch.get_num_threads).result() == 1
