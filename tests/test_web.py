@@ -202,17 +202,28 @@ def _wait(driver: Any, condition: Any) -> Any:
     return WebDriverWait(driver, 30).until(condition)
 
 
-def test_a_full_game_by_clicking_in_a_real_browser(served, browser):
+def _fill_and_submit(
+    browser: Any, url: str, choices: dict[str, str], seed: tuple[str, int], button: str
+) -> None:
+    """Opens the page, picks ``choices`` (select id -> value), types the deal
+    into the ``seed`` field and clicks ``button``."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    url, app = served
     browser.get(url)
-    _wait(browser, lambda d: len(Select(d.find_element(By.ID, "agent")).options) > 0)
-    Select(browser.find_element(By.ID, "agent")).select_by_value("heuristic")
-    Select(browser.find_element(By.ID, "seat")).select_by_value("1")
-    browser.find_element(By.ID, "seed").send_keys("31")
-    browser.find_element(By.ID, "new-game-button").click()
+    first = next(iter(choices))
+    _wait(browser, lambda d: len(Select(d.find_element(By.ID, first)).options) > 0)
+    for select_id, value in choices.items():
+        Select(browser.find_element(By.ID, select_id)).select_by_value(value)
+    browser.find_element(By.ID, seed[0]).send_keys(str(seed[1]))
+    browser.find_element(By.ID, button).click()
+
+
+def test_a_full_game_by_clicking_in_a_real_browser(served, browser):
+    from selenium.webdriver.common.by import By
+
+    url, app = served
+    _fill_and_submit(browser, url, {"agent": "heuristic", "seat": "1"}, ("seed", 31), "new-game-button")
     clicks = 0
     while True:  # click a move whenever there is one, until the result is shown
         found = _wait(browser, lambda d: "over" if d.find_element(By.ID, "result").get_attribute("data-you")
@@ -234,15 +245,10 @@ def test_a_full_game_by_clicking_in_a_real_browser(served, browser):
 
 def test_watching_a_deal_in_a_real_browser(served, browser):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
 
     url, _ = served
-    browser.get(url)
-    _wait(browser, lambda d: len(Select(d.find_element(By.ID, "watch-a")).options) > 0)
-    Select(browser.find_element(By.ID, "watch-a")).select_by_value("outcome_heuristic")
-    Select(browser.find_element(By.ID, "watch-b")).select_by_value("random")
-    browser.find_element(By.ID, "watch-seed").send_keys("4")
-    browser.find_element(By.ID, "watch-button").click()
+    choices = {"watch-a": "outcome_heuristic", "watch-b": "random"}
+    _fill_and_submit(browser, url, choices, ("watch-seed", 4), "watch-button")
     _wait(browser, lambda d: d.find_element(By.ID, "watch-controls").is_displayed())
     browser.find_element(By.ID, "watch-next").click()
     assert "outcome_heuristic played" in browser.find_element(By.ID, "log").text or "random played" in (
