@@ -59,6 +59,21 @@ def main() -> None:
         s.setup(kind)
         rate = best_of(s.track_decisions_per_second, kind, repeat=args.repeat)
         print(f"{'scripted agent (decisions/s)':<34}{kind:>18}{rate:>16,.0f}")
+    try:
+        from benchmarks.bench_train import TrainIteration
+    except ImportError:  # pragma: no cover - without the train extra
+        TrainIteration = None
+    for background in TrainIteration.params[0] if TrainIteration is not None else ():
+        t = TrainIteration()
+        t.setup(background)
+        label = f"{background} busy neighbours"
+        for name, track in (
+            ("generation", t.track_generation_decisions_per_second),
+            ("update", t.track_update_decisions_per_second),
+            ("whole loop", t.track_decisions_per_second),
+        ):
+            print(f"{f'PPO iteration {name} (dec/s)':<34}{label:>18}{best_of(track, background):>16,.0f}")
+        t.teardown(background)
     ms_per_decision = {}
     for sims in BUDGETS:
         b = SearchSpeed()

@@ -1,0 +1,77 @@
+"""asv benchmarks of one PPO training iteration (beasty[train]): the
+README's default run (``--config default``: 1,024 games per iteration), in
+this process, generation and update timed apart.
+
+``background`` busy processes (pure Python loops, one per process) share
+the machine during the measurement: with as many as there are cores the
+machine is 2x oversubscribed, and a fair share would halve the throughput.
+"""
+
+import multiprocessing
+import os
+import tempfile
+import time
+
+WARMUP_ITERATIONS = 2
+
+
+def _spin() -> None:  # a CPU-bound neighbour
+    while True:
+        pass
+
+
+class TrainIteration:
+    params = [[0, os.cpu_count() or 2]]
+    param_names = ["background"]
+    timeout = 900
+    number = 1
+    repeat = 3
+
+    def setup(self, background):
+        import torch
+
+        from beasty.train.config import load_config
+        from beasty.train.rollout import GameGenerator
+        from beasty.train.trainer import Trainer
+
+        self.folder = tempfile.TemporaryDirectory()
+        cfg = load_config("default", {"out_dir": self.folder.name, "progress": False})
+        self.trainer = Trainer(cfg, echo=lambda line: None)
+        self.generator = GameGenerator(0)
+        self.threads = torch.get_num_threads()
+        for _ in range(WARMUP_ITERATIONS):
+            self.trainer.run_iteration(self.generator)
+        context = multiprocessing.get_context("spawn")
+        self.neighbours = [context.Process(target=_spin, daemon=True) for _ in range(background)]
+        for p in self.neighbours:
+            p.start()
+        time.sleep(0.5 if background else 0.0)
+
+    def teardown(self, background):
+        for p in self.neighbours:
+            p.kill()
+            p.join()
+        self.folder.cleanup()
+
+    def iteration(self):
+        """One iteration's metrics (the trainer's own timings)."""
+        return self.trainer.run_iteration(self.generator)
+
+    def time_iteration(self, background):
+        self.iteration()
+
+    def track_generation_decisions_per_second(self, background):
+        return self.iteration()["rollout/decisions_per_second"]
+
+    track_generation_decisions_per_second.unit = "decisions/s"
+
+    def track_update_decisions_per_second(self, background):
+        m = self.iteration()
+        return m["rollout/decisions"] / m["time/update_seconds"]
+
+    track_update_decisions_per_second.unit = "decisions/s"
+
+    def track_decisions_per_second(self, background):
+        return self.iteration()["time/decisions_per_second"]
+
+    track_decisions_per_second.unit = "decisions/s"
