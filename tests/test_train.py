@@ -617,7 +617,7 @@ def test_the_shipped_network_plays_as_ppo():
     games = GameBatch(16, seed=2)
     actions = agent.act_batch(games, np.arange(16))
     assert all(a in games.legal_actions(i) for i, a in enumerate(actions))
-    assert read_about()["run"] == "default"
+    assert read_about()["run"] == "long"
     result = play_match(agent, make("random"), 40, seed=1)
     assert result.win_rate > 0.8
 
