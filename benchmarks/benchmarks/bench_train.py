@@ -28,11 +28,11 @@ class TrainIteration:
     repeat = 3
 
     def setup(self, background):
-        import torch
-
-        from beasty.train.config import load_config
+        from beasty.train.config import load_config  # noqa: I001  (beasty first: it sets torch's OpenMP waiting)
         from beasty.train.rollout import GameGenerator
         from beasty.train.trainer import Trainer
+
+        import torch
 
         self.folder = tempfile.TemporaryDirectory()
         cfg = load_config("default", {"out_dir": self.folder.name, "progress": False})
