@@ -58,7 +58,11 @@ bb_status bb_batch_step(bb_game *games, int32_t n, const int32_t *idx, int32_t k
             if (bad) *bad = j;
             return BB_ERR_INDEX;
         }
-        int32_t s0 = bb_game_score(g, 0), s1 = bb_game_score(g, 1);
+        int32_t s0 = 0, s1 = 0;
+        if (scores || (rewards && g->done)) { /* the bar is summed only when asked for */
+            s0 = bb_game_score(g, 0);
+            s1 = bb_game_score(g, 1);
+        }
         if (scores) {
             scores[2 * j] = s0;
             scores[2 * j + 1] = s1;

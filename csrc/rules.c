@@ -81,25 +81,40 @@ static uint32_t queue_species_mask(const bb_game *g) {
     return m;
 }
 
-/* Legality of action a given that its species is in hand (A5, A11, A12). */
-static int legal_given_hand(const bb_game *g, uint32_t qmask, int a) {
-    const bb_action_info *info = &ACTIONS[a];
-    int qlen = g->queue_len;
-    switch (info->species) {
-    case BB_PARROT: /* compulsory target when any; no effect into an empty queue */
-        return info->param < 0 ? qlen == 0 : info->param < qlen;
-    case BB_KANGAROO: /* hop 1 or 2, no hop 0 when a jump is possible */
-        return info->param < 0 ? qlen == 0 : info->param <= qlen;
+/* First chameleon action imitating species s (the ACTIONS table's order:
+ * skunk, parrot targets 0-3, kangaroo hops 1-2, then one per species);
+ * 0 for the chameleon itself, which is never imitated. */
+static const int8_t COPY_FIRST[BB_NUM_SPECIES + 1] = {0, 11, 12, 16, 18, 0, 19, 20, 21, 22, 23, 24, 25};
+
+/* Bits from `first` on for the parrot targets 0..qlen-1. */
+static uint64_t targets(int first, int qlen) { return ((1ull << qlen) - 1) << first; }
+/* Bits from `first` on for the kangaroo hops 1..min(2, qlen). */
+static uint64_t hops(int first, int qlen) { return qlen >= 2 ? 3ull << first : qlen == 1 ? 1ull << first : 0; }
+
+/* The actions of species s that the queue allows, as a bit set over the
+ * action indices (A5, A11, A12): a parrot must take a target when there is
+ * one, a kangaroo must hop when it can, a chameleon imitates an animal in
+ * the queue (other than a chameleon) or, with none, does nothing. */
+static uint64_t species_allowed(int s, int qlen, uint32_t qmask) {
+    switch (s) {
+    case BB_PARROT:
+        return qlen == 0 ? 1ull << FIRST[s] : targets(FIRST[s] + 1, qlen);
+    case BB_KANGAROO:
+        return qlen == 0 ? 1ull << FIRST[s] : hops(FIRST[s] + 1, qlen);
     case BB_CHAMELEON: {
         uint32_t copyable = qmask & ~(1u << BB_CHAMELEON);
-        if (info->copy == 0) return copyable == 0;
-        if (!(copyable & (1u << info->copy))) return 0;
-        if (info->copy == BB_PARROT) return info->param < qlen;
-        if (info->copy == BB_KANGAROO) return info->param <= qlen;
-        return 1;
+        if (copyable == 0) return 1ull << FIRST[s];
+        uint64_t bits = 0;
+        for (uint32_t m = copyable; m; m &= m - 1) {
+            int c = __builtin_ctz(m);
+            bits |= c == BB_PARROT ? targets(COPY_FIRST[c], qlen)
+                  : c == BB_KANGAROO ? hops(COPY_FIRST[c], qlen)
+                  : 1ull << COPY_FIRST[c];
+        }
+        return bits;
     }
     default:
-        return 1;
+        return 1ull << FIRST[s];
     }
 }
 
@@ -108,18 +123,31 @@ static uint64_t legal_bits(const bb_game *g) {
     uint32_t qmask = queue_species_mask(g);
     uint64_t bits = 0;
     int p = g->to_move;
-    for (int h = 0; h < g->hand_len[p]; h++) {
-        int s = SP(g->hand[p][h]);
-        for (int a = FIRST[s]; a < FIRST[s] + COUNT[s]; a++)
-            if (legal_given_hand(g, qmask, a)) bits |= 1ull << a;
-    }
+    for (int h = 0; h < g->hand_len[p]; h++) bits |= species_allowed(SP(g->hand[p][h]), g->queue_len, qmask);
     return bits;
+}
+
+/* mask[a] = bit a of `bits`, eight bytes at a time: byte i of the product
+ * holds bit i of the octet (the multiply-and-carry trick of "Hacker's
+ * Delight"), stored little-endian. */
+static void write_mask(uint64_t bits, uint8_t *mask) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    int a = 0;
+    for (; a + 8 <= BB_NUM_ACTIONS; a += 8) {
+        uint64_t octet = (bits >> a) & 0xFF;
+        uint64_t bytes = (((octet * 0x0101010101010101ull) & 0x8040201008040201ull) + 0x7F7F7F7F7F7F7F7Full) >> 7;
+        bytes &= 0x0101010101010101ull;
+        memcpy(mask + a, &bytes, 8);
+    }
+    for (; a < BB_NUM_ACTIONS; a++) mask[a] = (uint8_t)((bits >> a) & 1);
+#else
+    for (int a = 0; a < BB_NUM_ACTIONS; a++) mask[a] = (uint8_t)((bits >> a) & 1);
+#endif
 }
 
 int32_t bb_game_legal(const bb_game *g, uint8_t *mask, int32_t *out) {
     uint64_t bits = legal_bits(g);
-    if (mask)
-        for (int a = 0; a < BB_NUM_ACTIONS; a++) mask[a] = (uint8_t)((bits >> a) & 1);
+    if (mask) write_mask(bits, mask);
     int32_t n = 0;
     while (bits) {
         int a = __builtin_ctzll(bits);
@@ -138,7 +166,7 @@ static int hand_index(const bb_game *g, int p, int species) {
 
 int bb_game_queue_allows(const bb_game *g, int32_t a) {
     if (g->done || a < 0 || a >= BB_NUM_ACTIONS) return 0;
-    return legal_given_hand(g, queue_species_mask(g), a);
+    return (int)((species_allowed(ACTIONS[a].species, g->queue_len, queue_species_mask(g)) >> a) & 1);
 }
 
 int bb_game_is_legal(const bb_game *g, int32_t a) {
