@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -81,6 +82,9 @@ def _one_thread_per_worker() -> None:
     after this, when the agent is unpickled)."""
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[variable] = "1"
+    torch = sys.modules.get("torch")
+    if torch is not None:  # imported already (by the parent's __main__): the variables came too late
+        torch.set_num_threads(1)
 
 
 def evaluate(

@@ -1,6 +1,6 @@
 /* agents.c -- the scripted one-ply opponents of docs/OPPONENTS.md.
  *
- * Every agent simulates each legal action with bb_game_play (steps 1-4 of
+ * Every agent simulates each legal action with bb_game_play_legal (steps 1-4 of
  * the turn: ability, recurring pass, five-animal check) on a copy of the
  * game and scores the result.  That simulation and the scores below read
  * only the queue, the bar, THAT'S IT and the mover's own hand, i.e. what

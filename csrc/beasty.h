@@ -188,8 +188,8 @@ bb_status bb_game_step(bb_game *g, int32_t a);
 bb_status bb_game_play(bb_game *g, int32_t a);
 /* The same without the checks, for callers whose action is known legal
  * (from bb_game_legal, or a policy's choice): the search and the scripted
- * agents' lookahead, where checking costs a fifth of the time.  Anything
- * else is undefined. */
+ * agents' lookahead, which would otherwise check every move twice.  An
+ * illegal action here is undefined behaviour. */
 void bb_game_step_legal(bb_game *g, int32_t a);
 void bb_game_play_legal(bb_game *g, int32_t a);
 

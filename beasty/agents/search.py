@@ -90,7 +90,7 @@ CHAMPION_SETTINGS: dict[str, Any] = {
     "margin_weight": 0.0,
     # solving the last six cards exactly (for the result alone) beats
     # rolling them out: +1.5 points against outcome_heuristic, +2.7 against
-    # ismcts (README, "Search")
+    # ismcts (README, "Search and the champion")
     "endgame_cards": 6,
     "infer_hands": True,
     "model_in_tree": True,
