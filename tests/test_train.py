@@ -154,6 +154,61 @@ def test_spawn_workers_produce_the_same_games():
     assert remote.results == local.results and remote.games == 24
 
 
+def test_ray_actors_produce_the_same_games():
+    """generation.backend: ray, on a local Ray with 2 CPUs: the same rollout
+    as in process, also after the weights change (a new version)."""
+    pytest.importorskip("ray")
+    from beasty.train.ray_workers import RayGameGenerator
+    from beasty.train.rollout import state_dict_to_numpy
+
+    torch.manual_seed(2)
+    net = PolicyValueNet(SMALL)
+    snapshots = {3: state_dict_to_numpy(PolicyValueNet(SMALL))}
+    specs = [GroupSpec("self", 8, 1), GroupSpec("heuristic", 8, 2), GroupSpec("checkpoint:3", 8, 3)]
+    with RayGameGenerator(2) as gen:
+        for _version in range(2):
+            local = GameGenerator(0).generate(net, specs, snapshots, 0.8, 0.99, 0.95)
+            remote = gen.generate(net, specs, snapshots, 0.8, 0.99, 0.95)
+            for field in ("obs", "mask", "actions", "logp", "values", "advantages", "returns"):
+                np.testing.assert_allclose(getattr(remote, field), getattr(local, field), atol=1e-6)
+            assert remote.results == local.results and remote.games == 24
+            with torch.no_grad():  # new weights: the actors must pick them up
+                for p in net.parameters():
+                    p.add_(0.05)
+
+
+def test_generation_backend_config_and_older_configs():
+    from beasty.train.config import config_from_dict
+
+    ray_cfg = config_from_dict({"generation": {"backend": "ray"}, "ray": {"address": "auto"}})
+    assert ray_cfg.ray.address == "auto"
+    old = config_from_dict({"generation": {"async_game_generation": True, "async_num_workers": 3}})
+    assert old.generation.backend == "processes" and old.generation.async_num_workers == 3
+    older = config_from_dict({"generation": {"async_game_generation": False}})
+    assert older.generation.backend == "inprocess"
+    with pytest.raises(ConfigError, match=r"generation\.backend"):
+        config_from_dict({"generation": {"backend": "cluster"}})
+    with pytest.raises(ConfigError, match="async_game_generation"):
+        config_from_dict({"generation": {"async_game_generation": "yes"}})
+
+
+def test_the_single_machine_backends_never_import_ray(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from beasty.train.rollout import make_generator\n"
+        "from beasty.train.trainer import Trainer\n"
+        "for backend in ('inprocess', 'processes'):\n"
+        "    with make_generator(backend, 1) as generator:\n"
+        "        pass\n"
+        "print('ray' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+
+
 # --------------------------------------------------------------------- update
 def _batch(seed: int = 0):
     torch.manual_seed(seed)

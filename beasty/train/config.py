@@ -22,6 +22,7 @@ from beasty.policy.network import NetworkConfig
 
 DECAY_TYPES = ("linear", "cosine", "exponential", "constant")
 POOL_SPECIAL = ("self", "checkpoint")
+GENERATION_BACKENDS = ("inprocess", "processes", "ray")
 MAX_ITERATIONS = 10**7
 SHIPPED = resources.files("beasty") / "configs"
 
@@ -76,9 +77,18 @@ class GenerationConfig:
     games_per_iteration: int = 256
     games_per_chunk: int = 64
     """Games per opponent draw; each chunk is one GameBatch vs one opponent type."""
-    async_game_generation: bool = False
-    """Generate the chunks in worker processes (spawn start method)."""
+    backend: str = "inprocess"
+    """Where the games are played: "inprocess", "processes" (spawned worker
+    processes) or "ray" (Ray actors; the beasty[ray] extra, see ``ray``)."""
     async_num_workers: int = 2
+    """Worker processes or Ray actors of the other backends."""
+
+
+@dataclass
+class RayConfig:
+    address: str = ""
+    """"" starts a local Ray with async_num_workers CPUs; else ray.init's
+    address ("auto", "ray://head:10001") of an existing cluster."""
 
 
 @dataclass
@@ -112,6 +122,7 @@ class TrainConfig:
     temperature: ScheduleConfig = field(default_factory=lambda: ScheduleConfig(1.0, 0.5, "linear"))
     opponents: OpponentConfig = field(default_factory=OpponentConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
+    ray: RayConfig = field(default_factory=RayConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
 
     @property
@@ -185,6 +196,10 @@ class TrainConfig:
         within("generation.games_per_chunk", g.games_per_chunk, 2, 2**20)
         need(g.games_per_chunk % 2 == 0, "generation.games_per_chunk must be even (mirrored deals)")
         within("generation.async_num_workers", g.async_num_workers, 1, 256)
+        need(
+            g.backend in GENERATION_BACKENDS,
+            f"generation.backend must be one of {', '.join(GENERATION_BACKENDS)}, got {g.backend!r}",
+        )
         e = self.eval
         within("eval.frequency", e.frequency, 1, MAX_ITERATIONS)
         within("eval.games", e.games, 2, 10**7)
@@ -252,10 +267,22 @@ def _build(cls: Any, data: dict[str, Any], prefix: str = "") -> Any:
     return cls(**kwargs)
 
 
+def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """Older configs (and the configs stored in older checkpoints) said
+    ``generation.async_game_generation: true|false`` for the backend."""
+    generation = data.get("generation")
+    if not isinstance(generation, dict) or "async_game_generation" not in generation:
+        return data
+    generation = dict(generation)
+    spawn = _convert(bool, generation.pop("async_game_generation"), "generation.async_game_generation")
+    generation.setdefault("backend", "processes" if spawn else "inprocess")
+    return {**data, "generation": generation}
+
+
 def config_from_dict(data: dict[str, Any]) -> TrainConfig:
     if not isinstance(data, dict):
         raise ConfigError("the config must be a YAML mapping at the top level")
-    cfg: TrainConfig = _build(TrainConfig, data)
+    cfg: TrainConfig = _build(TrainConfig, _upgrade(data))
     return cfg.validate()
 
 

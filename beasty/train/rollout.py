@@ -234,6 +234,23 @@ def play_groups(
     ]
 
 
+def make_generator(backend: str, num_workers: int, ray_address: str = "") -> GameGenerator:
+    """The game generator of a ``generation.backend``; ray is imported only
+    for the "ray" backend."""
+    if backend == "ray":
+        from beasty.train.config import ConfigError
+
+        try:
+            from beasty.train.ray_workers import RayGameGenerator
+        except ImportError as e:
+            raise ConfigError(f"generation.backend ray needs Ray: pip install 'beasty[ray]' ({e})") from e
+        try:
+            return RayGameGenerator(num_workers, ray_address)
+        except (ConnectionError, RuntimeError, ValueError) as e:
+            raise ConfigError(f"ray.address {ray_address!r}: cannot start or reach Ray: {e}") from e
+    return GameGenerator(num_workers if backend == "processes" else 0)
+
+
 def _worker_init() -> None:
     torch.set_num_threads(1)
     # Ctrl-C reaches the whole process group: the trainer decides when to stop
@@ -244,7 +261,8 @@ class GameGenerator:
     """Runs groups in this process or, with ``num_workers``, in a pool of
     ``spawn`` worker processes (the groups are dealt round-robin to the
     workers; results come back in spec order, so the rollout is identical
-    to the in-process one)."""
+    to the in-process one).  :class:`beasty.train.ray_workers.RayGameGenerator`
+    deals the same shares to Ray actors instead."""
 
     def __init__(self, num_workers: int = 0) -> None:
         self.num_workers = num_workers
@@ -262,25 +280,34 @@ class GameGenerator:
         gamma: float,
         lam: float,
     ) -> Rollout:
-        if self._pool is None:
+        if self.num_workers == 0:
             return Rollout.concat(play_groups(net, specs, snapshots, temperature, gamma, lam))
-        learner = state_dict_to_numpy(net)
+        learner = self._share_weights(state_dict_to_numpy(net))
         shares = [list(range(w, len(specs), self.num_workers)) for w in range(self.num_workers)]
         shares = [share for share in shares if share]
         pending = []
-        for share in shares:
+        for worker, share in enumerate(shares):
             mine = [specs[i] for i in share]
             # ship each worker only the snapshots its groups play against
             used = {int(s.opponent.split(":", 1)[1]) for s in mine if s.opponent.startswith("checkpoint:")}
             needed = {k: snapshots[k] for k in used}
-            pending.append(
-                self._pool.apply_async(run_groups, (net.cfg, learner, mine, needed, temperature, gamma, lam))
-            )
+            pending.append(self._submit(worker, (net.cfg, learner, mine, needed, temperature, gamma, lam)))
         ordered: list[Rollout | None] = [None] * len(specs)
-        for share, p in zip(shares, pending, strict=True):
-            for i, part in zip(share, p.get(), strict=True):
+        for share, handle in zip(shares, pending, strict=True):
+            for i, part in zip(share, self._collect(handle), strict=True):
                 ordered[i] = part
         return Rollout.concat([p for p in ordered if p is not None])
+
+    def _share_weights(self, learner: StateDict) -> Any:
+        """The learner's weights as the workers receive them."""
+        return learner
+
+    def _submit(self, worker: int, args: tuple[Any, ...]) -> Any:
+        """Starts :func:`run_groups` on ``args`` in a worker; a handle."""
+        return self._pool.apply_async(run_groups, args)
+
+    def _collect(self, handle: Any) -> list[Rollout]:
+        return handle.get()  # type: ignore[no-any-return]
 
     def close(self) -> None:
         if self._pool is not None:

@@ -34,7 +34,13 @@ from beasty.train.checkpoint import (
 from beasty.train.config import ConfigError, TrainConfig
 from beasty.train.pool import AdaptiveOpponentPool
 from beasty.train.ppo import ppo_update
-from beasty.train.rollout import GameGenerator, GroupSpec, StateDict, state_dict_to_numpy
+from beasty.train.rollout import (
+    GameGenerator,
+    GroupSpec,
+    StateDict,
+    make_generator,
+    state_dict_to_numpy,
+)
 from beasty.train.schedules import get_entropy_coef, get_learning_rate, get_temperature
 
 EVAL_SEED = 1_000_000_000
@@ -314,12 +320,15 @@ class Trainer:
             from tqdm import tqdm
 
             bar = tqdm(total=cfg.total_iterations, initial=self.iteration, desc="training", unit="it")
-        workers = cfg.generation.async_num_workers if cfg.generation.async_game_generation else 0
+        gen = cfg.generation
         decisions, t_start = 0, time.perf_counter()
         self.interrupted_by = None
         saved: int | None = None
         try:
-            with StopOnSignal(self.echo) as signals, GameGenerator(workers) as generator:
+            with (
+                StopOnSignal(self.echo) as signals,
+                make_generator(gen.backend, gen.async_num_workers, cfg.ray.address) as generator,
+            ):
                 while self.iteration < stop and signals.received is None:
                     m = self.run_iteration(generator)
                     it = self.iteration
