@@ -12,6 +12,8 @@ module imports ray.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from typing import Any
 
 import ray
@@ -52,10 +54,18 @@ class RayGameGenerator(GameGenerator):
         self._pool = None
         self._started_ray = not ray.is_initialized()
         if self._started_ray:
-            if address:
-                ray.init(address=address, log_to_driver=False)
-            else:
-                ray.init(num_cpus=num_workers, include_dashboard=False, log_to_driver=False)
+            # Ray puts the driver's current folder first on every worker's
+            # sys.path: from a source checkout that folder's beasty, which
+            # has no compiled engine, would shadow the installed one.
+            here = os.getcwd()
+            os.chdir(tempfile.gettempdir())
+            try:
+                if address:
+                    ray.init(address=address, log_to_driver=False)
+                else:
+                    ray.init(num_cpus=num_workers, include_dashboard=False, log_to_driver=False)
+            finally:
+                os.chdir(here)
         self._actors = [RolloutWorker.remote() for _ in range(num_workers)]  # type: ignore[attr-defined]
         self._version = -1
         self._weights: Any = None
