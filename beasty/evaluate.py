@@ -10,15 +10,20 @@ is Wilson's score interval on that proportion.
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
 from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, make
 from beasty.files import atomic_write
-from beasty.match import MatchResult, derive_seed, mirrored_deals, play_out, wilson_interval
+from beasty.match import (
+    MatchResult,
+    derive_seed,
+    mirrored_deals,
+    one_thread_per_worker,
+    play_out,
+    wilson_interval,
+)
 
 
 def play_match(
@@ -76,17 +81,6 @@ def _play_deals(agent: Agent, opponent: Agent, games: int, seed: int, name: str)
     return play_match(agent, opponent, games, seed, name)
 
 
-def _one_thread_per_worker() -> None:
-    """The worker processes are the parallelism: a network agent's math
-    library must not start threads of its own in each (torch is imported
-    after this, when the agent is unpickled)."""
-    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[variable] = "1"
-    torch = sys.modules.get("torch")
-    if torch is not None:  # imported already (by the parent's __main__): the variables came too late
-        torch.set_num_threads(1)
-
-
 def evaluate(
     agent: Agent,
     opponents: Iterable[str] = OPPONENT_NAMES,
@@ -121,7 +115,7 @@ def evaluate(
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_one_thread_per_worker
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=one_thread_per_worker
         )
     results = []
     try:

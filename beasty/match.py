@@ -11,6 +11,8 @@ every actor is asked once for its games, and all of them step together.
 from __future__ import annotations
 
 import math
+import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -21,6 +23,18 @@ from beasty._ext import GameBatch
 
 IntArray = npt.NDArray[np.int32]
 Actor = Callable[[GameBatch, IntArray], npt.ArrayLike]
+
+
+def one_thread_per_worker() -> None:
+    """For worker processes (and actors) that play games: the workers are
+    the parallelism, so torch and the BLAS libraries keep to one thread in
+    each instead of one per core.  The variables cover a torch imported
+    later (when an agent is unpickled), the call one imported already."""
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[variable] = "1"
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:

@@ -7,6 +7,7 @@ rows are meaningful; absolute figures depend on the machine.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 
@@ -59,11 +60,10 @@ def main() -> None:
         s.setup(kind)
         rate = best_of(s.track_decisions_per_second, kind, repeat=args.repeat)
         print(f"{'scripted agent (decisions/s)':<34}{kind:>18}{rate:>16,.0f}")
-    try:
-        from benchmarks.bench_train import TrainIteration
-    except ImportError:  # pragma: no cover - without the train extra
-        TrainIteration = None
-    for background in TrainIteration.params[0] if TrainIteration is not None else ():
+    from benchmarks.bench_train import TrainIteration
+
+    has_torch = importlib.util.find_spec("torch") is not None  # the train extra
+    for background in TrainIteration.params[0] if has_torch else ():
         t = TrainIteration()
         t.setup(background)
         label = f"{background} busy neighbours"

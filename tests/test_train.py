@@ -683,10 +683,10 @@ def test_evaluation_workers_run_torch_on_one_thread_each():
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from beasty.evaluate import _one_thread_per_worker
+    from beasty.match import one_thread_per_worker
 
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(1, mp_context=context, initializer=_one_thread_per_worker) as pool:
+    with ProcessPoolExecutor(1, mp_context=context, initializer=one_thread_per_worker) as pool:
         assert pool.submit(torch.get_num_threads).result() == 1
 
 

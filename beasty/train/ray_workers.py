@@ -18,6 +18,7 @@ from typing import Any
 
 import ray
 
+from beasty.match import one_thread_per_worker
 from beasty.train.rollout import GameGenerator, Rollout, StateDict, play_groups
 
 
@@ -26,9 +27,7 @@ class RolloutWorker:
     """One actor: plays the groups it is dealt with the newest weights."""
 
     def __init__(self) -> None:
-        import torch
-
-        torch.set_num_threads(1)  # the actors are the parallelism
+        one_thread_per_worker()
         self.version = -1
         self.net: Any = None
 
@@ -68,12 +67,10 @@ class RayGameGenerator(GameGenerator):
                 os.chdir(here)
         self._actors = [RolloutWorker.remote() for _ in range(num_workers)]  # type: ignore[attr-defined]
         self._version = -1
-        self._weights: Any = None
 
     def _share_weights(self, learner: StateDict) -> Any:
         self._version += 1
-        self._weights = ray.put(learner)
-        return self._weights
+        return ray.put(learner)
 
     def _submit(self, worker: int, args: tuple[Any, ...]) -> Any:
         net_cfg, learner, *rest = args

@@ -28,7 +28,7 @@ from beasty._ext import GameBatch
 from beasty.agents import make
 from beasty.agents.base import Agent
 from beasty.agents.neural import NeuralAgent
-from beasty.match import mirrored_deals, play_out
+from beasty.match import mirrored_deals, one_thread_per_worker, play_out
 from beasty.policy.network import NetworkConfig, PolicyValueNet, masked_logits
 
 StateDict = dict[str, npt.NDArray[Any]]
@@ -252,7 +252,7 @@ def make_generator(backend: str, num_workers: int, ray_address: str = "") -> Gam
 
 
 def _worker_init() -> None:
-    torch.set_num_threads(1)
+    one_thread_per_worker()
     # Ctrl-C reaches the whole process group: the trainer decides when to stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 

@@ -28,17 +28,14 @@ class TrainIteration:
     repeat = 3
 
     def setup(self, background):
-        from beasty.train.config import load_config  # noqa: I001  (beasty first: it sets torch's OpenMP waiting)
+        from beasty.train.config import load_config
         from beasty.train.rollout import GameGenerator
         from beasty.train.trainer import Trainer
-
-        import torch
 
         self.folder = tempfile.TemporaryDirectory()
         cfg = load_config("default", {"out_dir": self.folder.name, "progress": False})
         self.trainer = Trainer(cfg, echo=lambda line: None)
         self.generator = GameGenerator(0)
-        self.threads = torch.get_num_threads()
         for _ in range(WARMUP_ITERATIONS):
             self.trainer.run_iteration(self.generator)
         context = multiprocessing.get_context("spawn")
