@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -597,6 +598,10 @@ def test_sigterm_checkpoints_the_iteration_in_flight_and_resume_continues(tmp_pa
     assert process.stdout is not None
     first = process.stdout.readline()
     assert first.startswith("beasty train: run"), first
+    metrics = tmp_path / "smoke" / "metrics.csv"
+    deadline = time.monotonic() + 120
+    while metrics.read_text().count("\n") < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)  # iteration 1 logged: the signal lands with an iteration in flight
     process.send_signal(signal.SIGTERM)
     out, _ = process.communicate(timeout=120)
     assert process.returncode == 128 + signal.SIGTERM, out

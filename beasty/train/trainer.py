@@ -311,15 +311,7 @@ class Trainer:
         name = "config.yaml" if self.resumed_from is None else f"config.resume_{self.resumed_from}.yaml"
         (run_dir / name).write_text(yaml.safe_dump(cfg.to_dict()))
         logger = MetricsLogger(run_dir, self.resumed_from)
-        self.echo(
-            f"beasty train: run {run_dir}, iterations {self.iteration}->{cfg.total_iterations}, "
-            f"{count_parameters(self.net):,} parameters, {cfg.generation.games_per_iteration} games/iteration"
-        )
         bar: Any = None
-        if cfg.progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=cfg.total_iterations, initial=self.iteration, desc="training", unit="it")
         gen = cfg.generation
         decisions, t_start = 0, time.perf_counter()
         self.interrupted_by = None
@@ -329,6 +321,15 @@ class Trainer:
                 StopOnSignal(self.echo) as signals,
                 make_generator(gen.backend, gen.async_num_workers, cfg.ray.address) as generator,
             ):
+                # announced once a signal is sure to be caught (and to end in a checkpoint)
+                self.echo(
+                    f"beasty train: run {run_dir}, iterations {self.iteration}->{cfg.total_iterations}, "
+                    f"{count_parameters(self.net):,} parameters, {gen.games_per_iteration} games/iteration"
+                )
+                if cfg.progress:
+                    from tqdm import tqdm
+
+                    bar = tqdm(total=cfg.total_iterations, initial=self.iteration, desc="training", unit="it")
                 while self.iteration < stop and signals.received is None:
                     m = self.run_iteration(generator)
                     it = self.iteration
