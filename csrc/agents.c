@@ -334,6 +334,6 @@ static void scores_scripted(const void *state, const bb_game *g, uint32_t specie
 }
 
 bb_policy bb_policy_scripted(const bb_agent_params *params) {
-    bb_policy p = {(void *)params, choose_scripted, scores_scripted};
+    bb_policy p = {(void *)params, choose_scripted, scores_scripted, 0};
     return p;
 }

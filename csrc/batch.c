@@ -113,7 +113,7 @@ static void scores_random(const void *state, const bb_game *g, uint32_t species_
 }
 
 bb_policy bb_policy_random(void) {
-    bb_policy p = {0, choose_random, scores_random};
+    bb_policy p = {0, choose_random, scores_random, 0};
     return p;
 }
 

@@ -31,6 +31,9 @@ typedef struct bb_policy {
      * actions matter.  The search uses them as priors and to weigh the
      * opponent's possible hands (bb_agent_scores_any_hand). */
     void (*scores)(const void *state, const bb_game *g, uint32_t species_mask, double *scores);
+    /* Optional (NULL if none): the expected result for the player to move,
+     * in [-1, 1] (a learned value; the search's leaf value, value_weight). */
+    double (*value)(const void *state, const bb_game *g);
 } bb_policy;
 
 /* Uniform over the legal actions (state unused). */

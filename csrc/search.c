@@ -42,6 +42,11 @@ static double prior_of(const bb_search *s, int m) {
 static const bb_policy *opponent_policy(const bb_search *s, int m) {
     return m < s->num_models ? &s->models[m] : &s->self_policy;
 }
+/* The prior's policy for the player to move in d (search.h, guide). */
+static const bb_policy *prior_policy(const bb_search *s, const bb_game *d, int root, int m) {
+    if (d->to_move != root && m < s->num_models) return &s->models[m];
+    return s->guide.choose ? &s->guide : &s->self_policy;
+}
 
 static int piles_empty(const bb_game *g) {
     return g->deck_pos[0] == BB_DECK_MAX && g->deck_pos[1] == BB_DECK_MAX;
@@ -354,6 +359,16 @@ static double rollout(const bb_search *s, bb_game *d, int root, int model, bb_rn
     return leaf_value(s, terminal_value(d, root, 1));
 }
 
+/* A new leaf's value for `root`: the exact one when the game is over or
+ * solvable, else the rollout's and/or the guide's (value_weight). */
+static double evaluate_leaf(const bb_search *s, bb_game *d, int root, int model, bb_rng *rng) {
+    double w = s->config.value_weight;
+    if (w == 0.0 || d->done || solve_here(s, d)) return rollout(s, d, root, model, rng);
+    double v = s->guide.value(s->guide.state, d);
+    if (d->to_move != root) v = -v;
+    return w == 1.0 ? v : w * v + (1.0 - w) * rollout(s, d, root, model, rng);
+}
+
 /* --------------------------------------------------------------- PIMC */
 static void run_pimc(bb_search *s, const bb_game *g, int inferred, const int32_t *legal, int n_legal,
                      double deadline, bb_rng *rng, bb_search_result *out) {
@@ -366,7 +381,7 @@ static void run_pimc(bb_search *s, const bb_game *g, int inferred, const int32_t
         for (int i = 0; i < n_legal; i++) {
             bb_game child = d;
             bb_game_step_legal(&child, legal[i]);
-            sum[legal[i]] += rollout(s, &child, root, model, rng);
+            sum[legal[i]] += evaluate_leaf(s, &child, root, model, rng);
             out->visits[legal[i]]++;
         }
         out->iterations++;
@@ -394,6 +409,7 @@ static int32_t new_node(bb_search *s, int32_t *used, int32_t parent, int action,
     nd->value = 0.0;
     nd->action = (int8_t)action;
     nd->player = (int8_t)player;
+    nd->has_prior = 0;
     if (parent >= 0) s->nodes[parent].first_child = i;
     return i;
 }
@@ -450,8 +466,13 @@ static int32_t select_child(bb_search *s, int32_t *used, int32_t node, const bb_
             }
         }
     } else {
-        double prior[BB_NUM_ACTIONS];
-        policy_prior(s, d->to_move == root ? &s->self_policy : opponent_policy(s, model), d, prior);
+        bb_search_node *parent = &s->nodes[node];
+        if (!parent->has_prior) { /* a network's prior costs a forward pass: once per node */
+            double prior[BB_NUM_ACTIONS];
+            policy_prior(s, prior_policy(s, d, root, model), d, prior);
+            for (int a = 0; a < BB_NUM_ACTIONS; a++) parent->prior[a] = (float)prior[a];
+            parent->has_prior = 1;
+        }
         double parent_visits = 1.0;
         for (int i = 0; i < n; i++)
             if (child_of[i] >= 0) parent_visits += s->nodes[child_of[i]].visits;
@@ -462,7 +483,8 @@ static int32_t select_child(bb_search *s, int32_t *used, int32_t node, const bb_
                 visits = s->nodes[child_of[i]].visits;
                 q = s->nodes[child_of[i]].value / visits;
             }
-            double u = q + c_explore * prior[legal[i]] * sqrt_n / (1.0 + visits);
+            double p = parent->prior[legal[i]] > 0.0f ? parent->prior[legal[i]] : 1.0 / n;
+            double u = q + c_explore * p * sqrt_n / (1.0 + visits);
             if (u > top) {
                 top = u;
                 pick = i;
@@ -503,7 +525,7 @@ static void run_ismcts(bb_search *s, const bb_game *g, int inferred, double dead
             path[depth++] = node;
             if (expanded) break;
         }
-        value = rollout(s, &d, root, model, rng);
+        value = evaluate_leaf(s, &d, root, model, rng);
         for (int i = 0; i < depth; i++) {
             bb_search_node *nd = &s->nodes[path[i]];
             nd->visits++;
@@ -561,6 +583,9 @@ bb_status bb_search_check(const bb_search *s, const char **bad) {
         total += s->model_prior[m];
     }
     REQUIRE(c->unknown_prior >= 0.0 && c->unknown_prior <= 1e6, "unknown_prior");
+    REQUIRE(c->value_weight >= 0.0 && c->value_weight <= 1.0, "value_weight");
+    REQUIRE(!s->guide.choose || !c->use_prior || s->guide.scores, "guide");
+    REQUIRE(c->value_weight == 0.0 || (s->guide.choose && s->guide.value), "guide");
     REQUIRE(total + c->unknown_prior > 0.0, "model_prior");
     REQUIRE(!c->infer_hands || s->work, "workspace");
     REQUIRE(c->algorithm != BB_SEARCH_ISMCTS || (s->nodes && s->capacity >= c->simulations + 1), "capacity");
@@ -641,6 +666,6 @@ static int32_t choose_search(void *state, const bb_game *g, bb_rng *rng) {
 }
 
 bb_policy bb_policy_search(bb_search *s) {
-    bb_policy p = {s, choose_search, 0};
+    bb_policy p = {s, choose_search, 0, 0};
     return p;
 }

@@ -35,8 +35,10 @@
  *     over both players' actions; each iteration walks it in a fresh
  *     determinization, choosing among the children legal there by UCB1
  *     with availability counts (or PUCT with the policies' softmax as the
- *     prior), adds one node, rolls out, and backs the value up; the most
- *     visited root action is played.
+ *     prior, computed once per node, in the determinization of its first
+ *     walk: an action that was not legal then gets an equal share), adds
+ *     one node, rolls out, and backs the value up; the most visited root
+ *     action is played.
  *   - rollouts: the mover's own policy for the mover, the sampled opponent
  *     model for the opponent; no auto-reset.
  *   - model_in_tree: the opponent's tree moves are those of the sampled
@@ -45,6 +47,12 @@
  *     clamp(margin / 20, -1, 1), from the mover's seat; result is +1 for a
  *     win, -1 for a loss and draw_value for a draw (below 0 when only wins
  *     count).
+ *   - guide (optional, e.g. a network of net.h): with use_prior, PUCT's
+ *     prior for the mover, and for an opponent under "unknown", is the
+ *     guide's softmax instead of the rollout policy's; with value_weight
+ *     w > 0 a new leaf's value is w * the guide's value + (1 - w) * the
+ *     rollout's, and w = 1 skips the rollout (expert iteration: the
+ *     network learned from the search's own visits and results).
  *   - exact endgame: once both piles are empty every card is known (in a
  *     determinization, and in the real game too); alpha-beta solves the rest
  *     (win/draw/loss first, then the point margin).  The real game is solved
@@ -97,6 +105,7 @@ typedef struct bb_search_config {
     double model_temperature; /* > 0: softmax temperature of the opponent models */
     double model_epsilon;     /* in [0, 1]: uniform share of each opponent model */
     double unknown_prior;     /* >= 0: prior weight of "none of the models" (see above) */
+    double value_weight;      /* in [0, 1]: weight of the guide's value in a leaf's value */
 } bb_search_config;
 
 typedef struct bb_search_node {
@@ -104,6 +113,8 @@ typedef struct bb_search_node {
     int32_t visits, available;         /* available: times it was legal when its parent was walked */
     double value;                      /* sum of leaf values for the player who moved into it */
     int8_t action, player;
+    int8_t has_prior;                  /* use_prior: prior[] holds the children's prior */
+    float prior[BB_NUM_ACTIONS];       /* from the determinization of the node's first walk */
 } bb_search_node;
 
 /* Inference tables, one decision at a time (about 100 kB). */
@@ -123,7 +134,8 @@ typedef struct bb_search_workspace {
 
 typedef struct bb_search {
     bb_search_config config;
-    bb_policy self_policy;                      /* the mover's rollouts and prior */
+    bb_policy self_policy;                      /* the mover's rollouts (and prior without a guide) */
+    bb_policy guide;                            /* optional (choose NULL: none): prior and leaf value */
     bb_policy models[BB_SEARCH_MAX_MODELS];     /* opponent models (rollouts, prior, inference) */
     double model_prior[BB_SEARCH_MAX_MODELS];   /* >= 0; with unknown_prior, not all 0 */
     int32_t num_models;                         /* 1..BB_SEARCH_MAX_MODELS */
@@ -146,7 +158,8 @@ typedef struct bb_search_result {
  * then *bad (if not NULL) names the offending field.  The ranges: */
 /*   simulations 1..BB_SEARCH_MAX_SIMULATIONS, time_limit_ms 0..1e7,
  *   exploration 0..1e6, prior/model_temperature (0, 1e6], margin_weight and
- *   model_epsilon 0..1, draw_value -1..1, candidates 1..BB_SEARCH_MAX_CANDIDATES, flags 0/1,
+ *   model_epsilon and value_weight 0..1 (value_weight > 0 needs a guide with a value),
+ *   draw_value -1..1, candidates 1..BB_SEARCH_MAX_CANDIDATES, flags 0/1,
  *   endgame_cards 0..8,
  *   model_prior and unknown_prior 0..1e6 with a positive sum. */
 bb_status bb_search_check(const bb_search *s, const char **bad);

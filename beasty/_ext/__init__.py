@@ -9,6 +9,8 @@
 try:
     from beasty._ext._engine import (
         ACTION_NAMES,
+        NET_MAX_HIDDEN,
+        NET_OUTPUTS,
         NUM_ACTIONS,
         OBS_DIM,
         OBS_SEGMENTS,
@@ -17,12 +19,14 @@ try:
         SEARCH_DEFAULTS,
         AgentParams,
         GameBatch,
+        Network,
         Policy,
         RandomPolicy,
         Rng,
         ScriptedPolicy,
         Search,
         action_table,
+        network_size,
     )
 except ModuleNotFoundError as e:  # pragma: no cover - depends on how beasty was installed
     if e.name != "beasty._ext._engine":
@@ -35,6 +39,8 @@ except ModuleNotFoundError as e:  # pragma: no cover - depends on how beasty was
 
 __all__ = [
     "ACTION_NAMES",
+    "NET_MAX_HIDDEN",
+    "NET_OUTPUTS",
     "NUM_ACTIONS",
     "OBS_DIM",
     "OBS_SEGMENTS",
@@ -43,10 +49,12 @@ __all__ = [
     "SEARCH_DEFAULTS",
     "AgentParams",
     "GameBatch",
+    "Network",
     "Policy",
     "RandomPolicy",
     "Rng",
     "ScriptedPolicy",
     "Search",
     "action_table",
+    "network_size",
 ]

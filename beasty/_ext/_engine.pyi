@@ -9,6 +9,8 @@ from beasty.rules import State
 NUM_ACTIONS: int
 OBS_DIM: int
 QUEUE_MAX: int
+NET_OUTPUTS: int
+NET_MAX_HIDDEN: int
 OBS_SEGMENTS: tuple[tuple[str, int, tuple[int, ...]], ...]
 SCALAR_NAMES: tuple[str, ...]
 ACTION_NAMES: tuple[str, ...]
@@ -44,6 +46,14 @@ class ScriptedPolicy(Policy):
     @property
     def params(self) -> AgentParams: ...
 
+class Network(Policy):
+    hidden: int
+    weights: npt.NDArray[np.float32]
+    def __init__(self, weights: npt.ArrayLike, hidden: int) -> None: ...
+    def forward(self, obs: npt.ArrayLike) -> npt.NDArray[np.float32]: ...
+
+def network_size(hidden: int) -> int: ...
+
 SEARCH_DEFAULTS: dict[str, Any]
 
 class Search(Policy):
@@ -53,6 +63,7 @@ class Search(Policy):
         rollout: Policy,
         models: Sequence[Policy],
         model_prior: Sequence[float] | None = None,
+        guide: Network | None = None,
         **overrides: Any,
     ) -> None: ...
     def sample(self, games: GameBatch, i: int, count: int, seed: int) -> tuple[GameBatch, IntArray]: ...

@@ -13,6 +13,7 @@ from libc.string cimport memcpy, memset
 cimport beasty._ext.cbeasty as c
 cimport beasty._ext.cpolicy as cp
 cimport beasty._ext.csearch as cs
+cimport beasty._ext.cnet as cn
 
 import threading
 
@@ -24,6 +25,8 @@ from beasty.rules import Card, Species, State
 NUM_ACTIONS = c.BB_NUM_ACTIONS
 OBS_DIM = c.BB_OBS_DIM
 QUEUE_MAX = c.BB_QUEUE_MAX
+NET_OUTPUTS = cn.BB_NET_OUTPUTS
+NET_MAX_HIDDEN = cn.BB_NET_MAX_HIDDEN
 
 #: The observation's named segments: (name, offset, shape).
 OBS_SEGMENTS = (
@@ -229,6 +232,68 @@ cdef class ScriptedPolicy(Policy):
         return self._keep
 
 
+cdef class Network(Policy):
+    """The small policy/value network of csrc/net.h, evaluated in C: a
+    policy (the legal action of highest logit), the search's prior and
+    leaf value (``Search(guide=...)``), and a batched forward pass.
+
+    ``weights`` is the flat float32 array laid out as net.h says
+    (:func:`network_size` floats for width ``hidden``); it is copied."""
+    cdef cn.bb_net net
+    cdef readonly int hidden
+    cdef readonly object weights
+
+    def __init__(self, weights, hidden):
+        hidden = _check_int(hidden, "hidden")
+        if not 1 <= hidden <= cn.BB_NET_MAX_HIDDEN:
+            raise ValueError(f"hidden must be in [1, {cn.BB_NET_MAX_HIDDEN}], got {hidden}")
+        arr = np.asarray(weights)
+        if arr.dtype != np.float32:
+            raise TypeError(f"weights must be float32, got dtype {arr.dtype}")
+        if arr.ndim != 1 or arr.shape[0] != cn.bb_net_size(hidden):
+            raise ValueError(f"weights must be a flat array of {cn.bb_net_size(hidden)} floats for hidden={hidden}, "
+                             f"got shape {arr.shape}")
+        if not np.isfinite(arr).all():
+            raise ValueError("weights hold NaN or infinite values")
+        arr = np.array(arr, dtype=np.float32, copy=True)
+        arr.flags.writeable = False
+        cdef const float[::1] view = arr
+        self.weights = arr
+        self.hidden = hidden
+        self.net.hidden = hidden
+        self.net.weights = &view[0]
+        self.policy = cn.bb_policy_net(&self.net)
+
+    def forward(self, obs):
+        """Outputs ``float32 [B, NET_OUTPUTS]`` (the 33 logits, then the
+        value in [-1, 1]) for observations ``float32 [B, OBS_DIM]``."""
+        arr = np.asarray(obs)
+        if arr.dtype != np.float32:
+            raise TypeError(f"obs must be float32, got dtype {arr.dtype}")
+        if arr.ndim != 2 or arr.shape[1] != c.BB_OBS_DIM:
+            raise ValueError(f"obs must have shape [B, {c.BB_OBS_DIM}], got {arr.shape}")
+        arr = np.ascontiguousarray(arr)
+        out = np.empty((arr.shape[0], cn.BB_NET_OUTPUTS), dtype=np.float32)
+        cdef const float[:, ::1] obs_v = arr
+        cdef float[:, ::1] out_v = out
+        cdef Py_ssize_t i, n = arr.shape[0]
+        with nogil:
+            for i in range(n):
+                cn.bb_net_forward(&self.net, &obs_v[i, 0], &out_v[i, 0])
+        return out
+
+    def __reduce__(self):
+        return (Network, (self.weights, self.hidden))
+
+
+def network_size(hidden):
+    """Floats in the weights of a csrc/net.h network of width ``hidden``."""
+    hidden = _check_int(hidden, "hidden")
+    if not 1 <= hidden <= cn.BB_NET_MAX_HIDDEN:
+        raise ValueError(f"hidden must be in [1, {cn.BB_NET_MAX_HIDDEN}], got {hidden}")
+    return int(cn.bb_net_size(hidden))
+
+
 _RANDOM_POLICY = RandomPolicy()
 
 #: Defaults of the search's plain parameters (csrc/search.h, bb_search_config);
@@ -249,6 +314,7 @@ SEARCH_DEFAULTS = {
     "model_temperature": 1.0,
     "model_epsilon": 0.1,
     "unknown_prior": 1.0,
+    "value_weight": 0.0,
 }
 _ALGORITHMS = {"pimc": cs.BB_SEARCH_PIMC, "ismcts": cs.BB_SEARCH_ISMCTS}
 
@@ -265,7 +331,7 @@ cdef class Search(Policy):
     cdef cs.bb_search s
     cdef readonly dict config
 
-    def __init__(self, Policy rollout not None, models, model_prior=None, **overrides):
+    def __init__(self, Policy rollout not None, models, model_prior=None, Network guide=None, **overrides):
         config = dict(SEARCH_DEFAULTS)
         for name, value in overrides.items():
             if name not in config:
@@ -297,7 +363,7 @@ cdef class Search(Policy):
             if not isinstance(m, Policy) or isinstance(m, Search):
                 raise TypeError("models must be RandomPolicy or ScriptedPolicy objects")
         if isinstance(rollout, Search):
-            raise TypeError("rollout must be a RandomPolicy or a ScriptedPolicy")
+            raise TypeError("rollout must be a RandomPolicy, a ScriptedPolicy or a Network")
         prior = [1.0] * len(models) if model_prior is None else [float(w) for w in model_prior]
         if len(prior) != len(models):
             raise ValueError(f"model_prior must hold one weight per model ({len(models)}), got {len(prior)}")
@@ -307,7 +373,9 @@ cdef class Search(Policy):
         for j, m in enumerate(models):
             self.s.models[j] = (<Policy>m).policy
             self.s.model_prior[j] = prior[j]
-        self._keep = (rollout, tuple(models))
+        if guide is not None:
+            self.s.guide = guide.policy
+        self._keep = (rollout, tuple(models), guide)
         self.config = config
         cdef int64_t capacity = numeric["simulations"] + 1 if numeric["algorithm"] == cs.BB_SEARCH_ISMCTS else 0
         if capacity > cs.BB_SEARCH_MAX_SIMULATIONS + 1:
@@ -326,6 +394,8 @@ cdef class Search(Policy):
             if field in ("models", "rollout"):
                 raise ValueError(f"search {field}: every policy must be initialised and, for "
                                  "infer_hands or use_prior, have scores (a RandomPolicy or ScriptedPolicy)")
+            if field == "guide":
+                raise ValueError("value_weight > 0 needs a guide network (Search(guide=Network(...)))")
             shown = prior if field == "model_prior" else config.get(field, "")
             raise ValueError(f"search parameter {field} out of range: {shown!r} (see csrc/search.h)")
         self.policy = cs.bb_policy_search(&self.s)

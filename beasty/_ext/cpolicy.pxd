@@ -9,6 +9,7 @@ cdef extern from "policy.h" nogil:
         void *state
         int32_t (*choose)(void *state, const bb_game *g, bb_rng *rng) noexcept nogil
         void (*scores)(const void *state, const bb_game *g, uint32_t species_mask, double *scores) noexcept nogil
+        double (*value)(const void *state, const bb_game *g) noexcept nogil
 
     bb_policy bb_policy_random()
     bb_policy bb_policy_scripted(const bb_agent_params *params)

@@ -31,6 +31,7 @@ cdef extern from "search.h" nogil:
         double model_temperature
         double model_epsilon
         double unknown_prior
+        double value_weight
 
     ctypedef struct bb_search_node:
         pass
@@ -41,6 +42,7 @@ cdef extern from "search.h" nogil:
     ctypedef struct bb_search:
         bb_search_config config
         bb_policy self_policy
+        bb_policy guide
         bb_policy models[8]
         double model_prior[8]
         int32_t num_models

@@ -1,0 +1,78 @@
+/* net.c -- the forward pass of the small policy/value network (net.h). */
+#include <math.h>
+#include <stddef.h>
+
+#include "net.h"
+
+int64_t bb_net_size(int32_t h) {
+    if (h < 1 || h > BB_NET_MAX_HIDDEN) return 0;
+    return (int64_t)BB_OBS_DIM * h + h + (int64_t)h * h + h + (int64_t)h * BB_NET_OUTPUTS + BB_NET_OUTPUTS;
+}
+
+bb_status bb_net_check(const bb_net *net) {
+    return net && net->weights && bb_net_size(net->hidden) > 0 ? BB_OK : BB_ERR_PARAM;
+}
+
+/* out[n_out] = bias + sum_i in[i] * W[i][.], skipping zero inputs; with
+ * relu the negatives are clipped. */
+static void dense(const float *restrict in, int n_in, const float *restrict w, const float *restrict bias, int n_out,
+                  int relu, float *restrict out) {
+    for (int j = 0; j < n_out; j++) out[j] = bias[j];
+    for (int i = 0; i < n_in; i++) {
+        float x = in[i];
+        if (x == 0.0f) continue;
+        const float *restrict row = w + (size_t)i * n_out;
+        for (int j = 0; j < n_out; j++) out[j] += x * row[j];
+    }
+    if (relu)
+        for (int j = 0; j < n_out; j++) out[j] = out[j] > 0.0f ? out[j] : 0.0f;
+}
+
+void bb_net_forward(const bb_net *net, const float *obs, float *out) {
+    int h = net->hidden;
+    float a[BB_NET_MAX_HIDDEN], b[BB_NET_MAX_HIDDEN];
+    const float *w1 = net->weights, *b1 = w1 + (size_t)BB_OBS_DIM * h;
+    const float *w2 = b1 + h, *b2 = w2 + (size_t)h * h;
+    const float *w3 = b2 + h, *b3 = w3 + (size_t)h * BB_NET_OUTPUTS;
+    dense(obs, BB_OBS_DIM, w1, b1, h, 1, a);
+    dense(a, h, w2, b2, h, 1, b);
+    dense(b, h, w3, b3, BB_NET_OUTPUTS, 0, out);
+    out[BB_NUM_ACTIONS] = tanhf(out[BB_NUM_ACTIONS]);
+}
+
+void bb_net_evaluate(const bb_net *net, const bb_game *g, float *out) {
+    float obs[BB_OBS_DIM];
+    bb_game_observe(g, g->to_move, obs);
+    bb_net_forward(net, obs, out);
+}
+
+static int32_t choose_net(void *state, const bb_game *g, bb_rng *rng) {
+    (void)rng;
+    float out[BB_NET_OUTPUTS];
+    int32_t legal[BB_NUM_ACTIONS];
+    int32_t n = bb_game_legal(g, 0, legal);
+    if (n == 0) return -1;
+    bb_net_evaluate((const bb_net *)state, g, out);
+    int32_t best = legal[0];
+    for (int i = 1; i < n; i++)
+        if (out[legal[i]] > out[best]) best = legal[i];
+    return best;
+}
+
+static void scores_net(const void *state, const bb_game *g, uint32_t species_mask, double *scores) {
+    float out[BB_NET_OUTPUTS];
+    bb_net_evaluate((const bb_net *)state, g, out);
+    for (int32_t a = 0; a < BB_NUM_ACTIONS; a++)
+        scores[a] = (species_mask >> bb_action_get(a)->species) & 1 && bb_game_queue_allows(g, a) ? out[a] : NAN;
+}
+
+static double value_net(const void *state, const bb_game *g) {
+    float out[BB_NET_OUTPUTS];
+    bb_net_evaluate((const bb_net *)state, g, out);
+    return out[BB_NUM_ACTIONS];
+}
+
+bb_policy bb_policy_net(const bb_net *net) {
+    bb_policy p = {(void *)net, choose_net, scores_net, value_net};
+    return p;
+}
