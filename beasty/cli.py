@@ -1,4 +1,4 @@
-"""The ``beasty`` command: ``beasty play``, ``serve``, ``eval``, ``train`` and ``plot``."""
+"""The ``beasty`` command: ``beasty play``, ``serve``, ``eval``, ``train``, ``expert`` and ``plot``."""
 
 from __future__ import annotations
 
@@ -15,15 +15,26 @@ from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, make
 
 
 def _load_agent(spec: str, seed: int) -> Agent:
-    """A registry name, or a path to a weights file or a training checkpoint
-    (its greedy policy)."""
+    """A registry name, a network file (.npz: the champion's search guided
+    by it), or a path to a weights file or a training checkpoint (its
+    greedy policy)."""
     if spec in AGENT_NAMES:
         try:
             return make(spec, seed=seed)
         except ImportError as e:
             raise SystemExit(f"beasty: agent {spec!r} needs torch: pip install 'beasty[train]' ({e})") from e
+    if spec.endswith(".npz"):
+        from beasty.agents.guided import NetworkFileError
+
+        try:
+            return make("champion", seed=seed, network=spec)
+        except NetworkFileError as e:
+            raise SystemExit(f"beasty: cannot load {spec}: {e}") from e
     if not spec.endswith(".pt"):
-        raise SystemExit(f"beasty: unknown agent {spec!r}: use one of {', '.join(AGENT_NAMES)} or a .pt file")
+        raise SystemExit(
+            f"beasty: unknown agent {spec!r}: use one of {', '.join(AGENT_NAMES)}, "
+            "a .npz network or a .pt file"
+        )
     try:
         from beasty.agents.neural import NeuralAgent, load_policy
     except ImportError as e:  # pragma: no cover - depends on the extra
@@ -176,6 +187,22 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0 if trainer.interrupted_by is None else 128 + trainer.interrupted_by
 
 
+def cmd_expert(args: argparse.Namespace) -> int:
+    try:
+        from beasty.train.expert import ExpertConfigError, make_config, run_expert
+    except ImportError as e:  # pragma: no cover - depends on the extra
+        raise SystemExit(
+            f"beasty: expert iteration needs the train extra (pip install 'beasty[train]'): {e}"
+        ) from e
+    try:
+        cfg = make_config(_parse_overrides(args.set))
+        path = run_expert(cfg, args.out)
+    except (ExpertConfigError, OSError) as e:
+        raise SystemExit(f"beasty: {e}") from e
+    print(f"network: {path} (play it: beasty eval --agent {path})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="beasty",
@@ -229,6 +256,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     tr.add_argument("--until", type=int, help="stop (and checkpoint) at this iteration; resume later")
     tr.set_defaults(func=cmd_train)
+    ex = sub.add_parser(
+        "expert", help="expert iteration: train the search's guide network on the search's own play"
+    )
+    ex.add_argument("--out", required=True, help="folder for the networks (expert-N.npz) and metrics.csv")
+    ex.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE",
+        help="a setting of beasty.train.expert.ExpertConfig (generations, games, simulations, hidden, ...)",
+    )  # fmt: skip
+    ex.set_defaults(func=cmd_expert)
     pt = sub.add_parser("plot", help="draw a training run's learning curves, or an eval JSON's win rates")
     pt.add_argument("path", help="a run folder (runs/NAME, runs/latest) or a beasty eval --json file")
     pt.add_argument("--out", help="folder for a run's PNGs (default RUN/plots), or the PNG for a JSON")

@@ -14,7 +14,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.bench_engine import Observe, RandomPlay, ScriptedAgents
-from benchmarks.bench_search import BUDGETS, SearchSpeed
+from benchmarks.bench_search import CASES, SearchSpeed, agent_for
 
 
 def best_of(fn, *args, repeat: int = 3) -> float:
@@ -29,7 +29,7 @@ def main() -> None:
         type=int,
         default=0,
         metavar="GAMES",
-        help="also play the champion at each budget against outcome_heuristic (GAMES mirrored games)",
+        help="also play each search at each budget against outcome_heuristic (GAMES mirrored games)",
     )
     parser.add_argument("--workers", type=int, default=1, help="processes for --strength")
     args = parser.parse_args()
@@ -75,26 +75,23 @@ def main() -> None:
             print(f"{f'PPO iteration {name} (dec/s)':<34}{label:>18}{best_of(track, background):>16,.0f}")
         t.teardown(background)
     ms_per_decision = {}
-    for sims in BUDGETS:
+    for case in CASES:
         b = SearchSpeed()
-        b.setup(sims)
-        ms_per_decision[sims] = min(b.track_ms_per_decision(sims) for _ in range(args.repeat))
-        rate = 1e3 / ms_per_decision[sims]
-        print(f"{'champion search (decisions/s)':<34}{f'{sims} sims':>18}{rate:>16,.1f}")
-        print(f"{'champion search (ms/decision)':<34}{f'{sims} sims':>18}{ms_per_decision[sims]:>16.2f}")
+        b.setup(case)
+        ms_per_decision[case] = min(b.track_ms_per_decision(case) for _ in range(args.repeat))
+        rate = 1e3 / ms_per_decision[case]
+        print(f"{'search (decisions/s)':<34}{case:>18}{rate:>16,.1f}")
+        print(f"{'search (ms/decision)':<34}{case:>18}{ms_per_decision[case]:>16.2f}")
     if args.strength:
-        from beasty.agents import make
         from beasty.evaluate import evaluate
 
-        print(f"\nchampion vs outcome_heuristic, {args.strength} mirrored games per budget")
-        print(f"{'simulations':>12}{'ms/decision':>13}{'win rate':>10}{'95% CI':>17}{'W/L/D':>16}")
-        for sims in BUDGETS:
-            r = evaluate(make("champion", simulations=sims), ["outcome_heuristic"], args.strength,
-                         workers=args.workers)[0]
+        print(f"\nagainst outcome_heuristic, {args.strength} mirrored games per search and budget")
+        print(f"{'search':>22}{'ms/decision':>13}{'win rate':>10}{'95% CI':>17}{'W/L/D':>16}")
+        for case in CASES:
+            r = evaluate(agent_for(case), ["outcome_heuristic"], args.strength, workers=args.workers)[0]
             lo, hi = r.ci95
-            print(f"{sims:>12}{ms_per_decision[sims]:>13.2f}{r.win_rate:>10.3f}{f'[{lo:.3f}, {hi:.3f}]':>17}"
+            print(f"{case:>22}{ms_per_decision[case]:>13.2f}{r.win_rate:>10.3f}{f'[{lo:.3f}, {hi:.3f}]':>17}"
                   f"{f'{r.wins}/{r.losses}/{r.draws}':>16}", flush=True)
-
 
 if __name__ == "__main__":
     main()

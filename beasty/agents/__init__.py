@@ -22,13 +22,20 @@ from beasty.agents.scripted import (
     make_opponent,
     policy_for,
 )
-from beasty.agents.search import CHAMPION_SETTINGS, DEFAULT_MODELS, ISMCTS_SETTINGS, SearchAgent
+from beasty.agents.search import (
+    CHAMPION_SETTINGS,
+    DEFAULT_MODELS,
+    ISMCTS_SETTINGS,
+    ROLLOUT_CHAMPION_SETTINGS,
+    SearchAgent,
+)
 
 #: Agents with settings of their own: name -> the SearchAgent keywords.
 SEARCH_AGENTS: dict[str, dict[str, Any]] = {
     "search": {},
     "ismcts": ISMCTS_SETTINGS,
     "champion": CHAMPION_SETTINGS,
+    "rollout_champion": ROLLOUT_CHAMPION_SETTINGS,
 }
 
 #: Agents backed by a trained network shipped in the package (need torch).
@@ -39,8 +46,8 @@ AGENT_NAMES: tuple[str, ...] = (*OPPONENT_NAMES, *SEARCH_AGENTS, *NEURAL_AGENTS)
 
 def make(name: str, seed: int = 0, **settings: Any) -> Agent:
     """Builds an agent by name: one of the ten reference opponents (no
-    settings), ``search``, ``ismcts``, ``champion`` (keywords override
-    their settings, see :class:`SearchAgent`), or ``ppo`` (the network
+    settings), ``search``, ``ismcts``, ``champion``, ``rollout_champion``
+    (keywords override their settings, see :class:`SearchAgent`), or ``ppo`` (the network
     shipped with the package; needs torch)."""
     if name in SEARCH_AGENTS:
         return SearchAgent(name, seed, **{**SEARCH_AGENTS[name], **settings})
@@ -66,6 +73,7 @@ __all__ = [
     "NEURAL_AGENTS",
     "OPPONENT_NAMES",
     "OPPONENT_SPECS",
+    "ROLLOUT_CHAMPION_SETTINGS",
     "SEARCH_AGENTS",
     "Agent",
     "PolicyAgent",

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from beasty._ext import SEARCH_DEFAULTS, Search
+from beasty.agents.guided import SHIPPED_NETWORK, load_network
 from beasty.agents.scripted import PolicyAgent, policy_for
 
 #: The opponent models of the search by default: one greedy player of each
@@ -27,12 +28,16 @@ class SearchAgent(PolicyAgent):
 
     ``rollout`` names the policy that plays the agent's own side in
     rollouts (and gives the PUCT prior); ``models`` the opponent models and
-    ``model_prior`` their prior weights.  Other keywords are the search's
+    ``model_prior`` their prior weights.  ``network`` (``"shipped"`` or the
+    path of a network file, :mod:`beasty.agents.guided`) guides the search:
+    the PUCT prior with ``use_prior`` and the leaf value with
+    ``value_weight``.  Other keywords are the search's
     parameters (:data:`beasty._ext.SEARCH_DEFAULTS`: ``algorithm``,
     ``simulations``, ``time_limit_ms``, ``exploration``, ``use_prior``,
     ``prior_temperature``, ``margin_weight``, ``draw_value``,
     ``endgame_cards``, ``infer_hands``, ``model_in_tree``, ``candidates``,
-    ``model_temperature``, ``model_epsilon``, ``unknown_prior``).  Bad
+    ``model_temperature``, ``model_epsilon``, ``unknown_prior``,
+    ``value_weight``).  Bad
     values raise ``ValueError`` or ``TypeError``."""
 
     def __init__(
@@ -42,17 +47,24 @@ class SearchAgent(PolicyAgent):
         rollout: str = "outcome_heuristic",
         models: Sequence[str] = DEFAULT_MODELS,
         model_prior: Sequence[float] | None = None,
+        network: str | None = None,
         **params: Any,
     ) -> None:
         if isinstance(models, str):
             raise TypeError("models must be a sequence of opponent names, not one string")
-        search = Search(policy_for(rollout), [policy_for(m) for m in models], model_prior, **params)
+        if network is not None and not isinstance(network, str):
+            raise TypeError(f"network must be 'shipped' or a file path, got {type(network).__name__}")
+        guide = None
+        if network is not None:
+            guide = load_network(SHIPPED_NETWORK if network == "shipped" else network)
+        search = Search(policy_for(rollout), [policy_for(m) for m in models], model_prior, guide, **params)
         super().__init__(name, search, seed)
         self.search = search
         self.settings: dict[str, Any] = {
             "rollout": rollout,
             "models": list(models),
             "model_prior": None if model_prior is None else list(model_prior),
+            "network": network,
             **search.config,
         }
 
@@ -80,10 +92,11 @@ ISMCTS_SETTINGS: dict[str, Any] = {
     "unknown_prior": 0.0,
 }
 
-#: The champion's settings (README, "Search"): IS-MCTS at under 10 ms per
-#: decision on one core; the opponent's tree moves follow the opponent model
-#: that its own earlier moves make most likely, hands weighed by them too.
-CHAMPION_SETTINGS: dict[str, Any] = {
+#: The search with scripted rollouts that was the champion before expert
+#: iteration (README, "Search"): IS-MCTS at under 10 ms per decision on one
+#: core; the opponent's tree moves follow the opponent model that its own
+#: earlier moves make most likely, hands weighed by them too.
+ROLLOUT_CHAMPION_SETTINGS: dict[str, Any] = {
     "algorithm": "ismcts",
     "simulations": 1500,  # about 9.5 ms per decision on one core (README)
     "exploration": 1.2,
@@ -101,4 +114,19 @@ CHAMPION_SETTINGS: dict[str, Any] = {
     # not mistaken for a greedy one (+2.4 points against ismcts, the same
     # against the ten; README, "Search")
     "unknown_prior": 4.0,
+}
+
+#: The champion: the same search guided by the network shipped in the
+#: package (beasty/agents/models/expert.npz, evaluated in C), trained by
+#: expert iteration on the search's own games (README, "Expert
+#: iteration"): PUCT with the network's prior, the network's value at new
+#: leaves instead of rollouts, and twice as many simulations in the same
+#: time (under 10 ms per decision on one core).
+CHAMPION_SETTINGS: dict[str, Any] = {
+    **ROLLOUT_CHAMPION_SETTINGS,
+    "simulations": 2500,
+    "network": "shipped",
+    "use_prior": True,
+    "exploration": 1.0,
+    "value_weight": 1.0,
 }

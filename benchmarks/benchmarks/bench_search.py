@@ -1,9 +1,11 @@
 """asv benchmarks of the search (csrc/search.c), one process, one core.
 
 Speed: decisions per second and milliseconds per decision of the champion's
-search at several budgets, over a fixed set of positions from every phase of
-the game.  Strength: the champion's win rate against outcome_heuristic at
-those budgets (mirrored deals; slow, so asv runs it once per budget).
+search (guided by the shipped network) and of the same search with scripted
+rollouts and no network (``rollout_champion``), at several budgets each,
+over a fixed set of positions from every phase of the game.  Strength:
+their win rates against outcome_heuristic at those budgets (mirrored deals;
+slow, so asv runs it once per case): the side-by-side at equal time.
 """
 
 import time
@@ -14,7 +16,16 @@ from beasty._ext import GameBatch
 from beasty.agents import make
 from beasty.evaluate import play_match
 
-BUDGETS = [100, 300, 1500, 3000]  # simulations per decision (1500: the champion)
+#: simulations per decision, spanning about 1 to 20 ms for each search
+#: (2500 is the champion's, 1500 the rollout champion's)
+BUDGETS = {"champion": [200, 800, 2500, 5000], "rollout_champion": [100, 300, 1500, 3000]}
+CASES = [f"{agent}@{sims}" for agent, budgets in BUDGETS.items() for sims in budgets]
+
+
+def agent_for(case: str):
+    """The search agent of a case ``name@simulations``."""
+    name, sims = case.split("@")
+    return make(name, simulations=int(sims))
 POSITIONS = 48
 STRENGTH_GAMES = 2000  # the figure the README reports; asv: `track_win_rate_vs_outcome`
 
@@ -38,27 +49,27 @@ def positions(count: int = POSITIONS, seed: int = 0) -> tuple[GameBatch, np.ndar
 
 
 class SearchSpeed:
-    """The champion's search on a fixed set of positions."""
+    """The searches on a fixed set of positions."""
 
-    params = [BUDGETS]
-    param_names = ["simulations"]
+    params = [CASES]
+    param_names = ["search"]
     timeout = 600
 
-    def setup(self, simulations):
-        self.agent = make("champion", simulations=simulations)
+    def setup(self, case):
+        self.agent = agent_for(case)
         self.games, self.idx = positions()
 
-    def time_decisions(self, simulations):
+    def time_decisions(self, case):
         self.agent.act_batch(self.games, self.idx)
 
-    def track_decisions_per_second(self, simulations):
+    def track_decisions_per_second(self, case):
         t0 = time.perf_counter()
         self.agent.act_batch(self.games, self.idx)
         return len(self.idx) / (time.perf_counter() - t0)
 
     track_decisions_per_second.unit = "decisions/s"
 
-    def track_ms_per_decision(self, simulations):
+    def track_ms_per_decision(self, case):
         t0 = time.perf_counter()
         self.agent.act_batch(self.games, self.idx)
         return 1e3 * (time.perf_counter() - t0) / len(self.idx)
@@ -67,16 +78,15 @@ class SearchSpeed:
 
 
 class SearchStrength:
-    """Win rate against outcome_heuristic by budget (STRENGTH_GAMES games)."""
+    """Win rate against outcome_heuristic by search and budget (STRENGTH_GAMES games)."""
 
-    params = [BUDGETS[:3]]
-    param_names = ["simulations"]
+    params = [CASES]
+    param_names = ["search"]
     timeout = 7200
     number = 1
     repeat = 1
 
-    def track_win_rate_vs_outcome(self, simulations):
-        agent = make("champion", simulations=simulations)
-        return play_match(agent, make("outcome_heuristic", seed=1), STRENGTH_GAMES, seed=0).win_rate
+    def track_win_rate_vs_outcome(self, case):
+        return play_match(agent_for(case), make("outcome_heuristic", seed=1), STRENGTH_GAMES, seed=0).win_rate
 
     track_win_rate_vs_outcome.unit = "win rate"

@@ -1,0 +1,93 @@
+"""Networks for the search, evaluated in C without torch (csrc/net.h).
+
+A network file (``.npz``, read with ``allow_pickle=False``) holds the
+format name, the hidden width, the flat float32 weights in net.h's layout
+and a JSON string describing how it was trained.  ``beasty expert``
+(beasty/train/expert.py, needs torch) writes them;
+``beasty/agents/models/expert.npz`` is the one shipped with the package,
+which the champion's search uses as its prior and leaf value.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from beasty._ext import NET_MAX_HIDDEN, Network, network_size
+from beasty.files import atomic_write
+
+NETWORK_FORMAT = "beasty-net-v1"
+SHIPPED_NETWORK = Path(__file__).resolve().parent / "models" / "expert.npz"
+
+
+class NetworkFileError(ValueError):
+    """A network file is missing, corrupt or of another format."""
+
+
+def save_network(
+    path: str | Path, weights: npt.NDArray[np.float32], hidden: int, about: dict[str, Any] | None = None
+) -> Path:
+    """Writes a network file atomically; ``about`` holds plain values
+    (JSON) describing how it was trained."""
+    Network(weights, hidden)  # the checks of the C side: size, dtype, finite
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        format=np.array(NETWORK_FORMAT),
+        hidden=np.array(hidden, dtype=np.int32),
+        weights=np.asarray(weights, dtype=np.float32),
+        about=np.array(json.dumps(about or {})),
+    )
+    return atomic_write(path, buffer.getvalue())
+
+
+def read_network(path: str | Path) -> tuple[npt.NDArray[np.float32], int, dict[str, Any]]:
+    """The checked weights, hidden width and description in a network file."""
+    path = Path(path)
+    if not path.is_file():
+        raise NetworkFileError(f"network file {path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            fields = {name: data[name] for name in ("format", "hidden", "weights", "about")}
+    except KeyError as e:
+        raise NetworkFileError(f"{path} is not a {NETWORK_FORMAT} file (no {e.args[0]!r})") from e
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise NetworkFileError(f"{path} is corrupt or not a network file: {e}") from e
+    if fields["format"].shape != () or str(fields["format"]) != NETWORK_FORMAT:
+        raise NetworkFileError(f"{path} is not a {NETWORK_FORMAT} file")
+    hidden = fields["hidden"]
+    if hidden.shape != () or hidden.dtype.kind not in "iu" or not 1 <= int(hidden) <= NET_MAX_HIDDEN:
+        raise NetworkFileError(f"{path}: hidden width must be an integer in [1, {NET_MAX_HIDDEN}]")
+    weights = fields["weights"]
+    expected = network_size(int(hidden))
+    if weights.dtype != np.float32 or weights.shape != (expected,):
+        raise NetworkFileError(
+            f"{path}: weights must be {expected} float32 values for hidden={int(hidden)}, "
+            f"got {weights.dtype} {weights.shape}"
+        )
+    if not np.isfinite(weights).all():
+        raise NetworkFileError(f"{path}: the weights hold NaN or infinite values")
+    try:
+        about = json.loads(str(fields["about"]))
+    except json.JSONDecodeError as e:
+        raise NetworkFileError(f"{path}: its description is not JSON: {e}") from e
+    if not isinstance(about, dict):
+        raise NetworkFileError(f"{path}: its description must be a JSON object")
+    return weights, int(hidden), about
+
+
+def load_network(path: str | Path = SHIPPED_NETWORK) -> Network:
+    """The C network in a network file (default: the shipped one)."""
+    weights, hidden, _ = read_network(path)
+    return Network(weights, hidden)
+
+
+def read_network_about(path: str | Path = SHIPPED_NETWORK) -> dict[str, Any]:
+    """How the network in a file was trained (its ``about``)."""
+    return read_network(path)[2]

@@ -1,0 +1,241 @@
+"""The search's guide network (csrc/net.c) and expert iteration
+(beasty/train/expert.py): the C forward pass against numpy and torch, the
+network as a policy, the file format, the guided search, the training loop."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from beasty._ext import NET_OUTPUTS, NUM_ACTIONS, OBS_DIM, GameBatch, Network, Rng, network_size
+from beasty.agents import make
+from beasty.agents.guided import (
+    SHIPPED_NETWORK,
+    NetworkFileError,
+    load_network,
+    read_network_about,
+    save_network,
+)
+from beasty.evaluate import play_match
+
+
+def _random_weights(hidden: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(0.0, 0.3, network_size(hidden)).astype(np.float32)
+
+
+def _numpy_forward(weights: np.ndarray, hidden: int, obs: np.ndarray) -> np.ndarray:
+    """csrc/net.h's layout, read independently: W[in][out] then the bias."""
+    shapes = [(OBS_DIM, hidden), (hidden, hidden), (hidden, NET_OUTPUTS)]
+    x, at = obs.astype(np.float64), 0
+    for k, (n_in, n_out) in enumerate(shapes):
+        w = weights[at : at + n_in * n_out].reshape(n_in, n_out)
+        at += n_in * n_out
+        b = weights[at : at + n_out]
+        at += n_out
+        x = x @ w + b
+        if k < 2:
+            x = np.maximum(x, 0.0)
+    assert at == len(weights)
+    x[:, NUM_ACTIONS] = np.tanh(x[:, NUM_ACTIONS])
+    return x
+
+
+def _positions(n: int, seed: int) -> GameBatch:
+    games = GameBatch(n, seed=seed, auto_reset=False)
+    rng = Rng(seed)
+    for _ in range(int(seed % 13)):
+        running = np.flatnonzero(~games.done).astype(np.int32)
+        games.step(games.random_actions(rng, running), running)
+    return games
+
+
+@pytest.mark.parametrize("hidden", [1, 7, 64])
+def test_forward_pass_matches_numpy(hidden):
+    weights = _random_weights(hidden, hidden)
+    net = Network(weights, hidden)
+    obs, _ = _positions(32, 5 + hidden).observe()
+    obs[:, -8:] += 0.37  # non-binary inputs too
+    np.testing.assert_allclose(net.forward(obs), _numpy_forward(weights, hidden, obs), rtol=1e-4, atol=1e-4)
+
+
+def test_forward_pass_matches_the_torch_twin():
+    torch = pytest.importorskip("torch")
+    from beasty.train.expert import ExpertNet
+
+    torch.manual_seed(3)
+    twin = ExpertNet(16)
+    net = Network(twin.flat_weights(), 16)
+    obs, _ = _positions(16, 9).observe()
+    logits, value = twin(torch.from_numpy(obs))
+    out = net.forward(obs)
+    np.testing.assert_allclose(out[:, :NUM_ACTIONS], logits.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(out[:, NUM_ACTIONS], value.detach().numpy(), atol=1e-5)
+
+
+def test_network_policy_plays_the_best_legal_logit():
+    net = Network(_random_weights(8), 8)
+    games = _positions(64, 11)
+    running = np.flatnonzero(~games.done).astype(np.int32)
+    chosen = games.actions(net, 0, running)
+    obs, mask = games.observe(running)
+    logits = np.where(mask.astype(bool), net.forward(obs)[:, :NUM_ACTIONS], -np.inf)
+    assert (chosen == logits.argmax(1)).all()
+
+
+@pytest.mark.parametrize(
+    ("weights", "hidden", "error"),
+    [
+        (np.zeros(network_size(4), np.float64), 4, TypeError),
+        (np.zeros(network_size(4) - 1, np.float32), 4, ValueError),
+        (np.zeros((2, network_size(4)), np.float32), 4, ValueError),
+        (np.full(network_size(4), np.nan, np.float32), 4, ValueError),
+        (np.zeros(10, np.float32), 0, ValueError),
+        (np.zeros(10, np.float32), 513, ValueError),
+        (np.zeros(10, np.float32), 2.5, TypeError),
+    ],
+)
+def test_bad_networks_raise(weights, hidden, error):
+    with pytest.raises(error):
+        Network(weights, hidden)
+
+
+def test_bad_forward_inputs_raise():
+    net = Network(_random_weights(4), 4)
+    with pytest.raises(TypeError):
+        net.forward(np.zeros((2, OBS_DIM), np.float64))
+    with pytest.raises(ValueError):
+        net.forward(np.zeros((2, OBS_DIM + 1), np.float32))
+
+
+def test_network_file_round_trip_and_damage(tmp_path):
+    weights = _random_weights(6)
+    path = save_network(tmp_path / "n.npz", weights, 6, {"generation": 2})
+    assert read_network_about(path) == {"generation": 2}
+    obs, _ = _positions(4, 3).observe()
+    np.testing.assert_array_equal(load_network(path).forward(obs), Network(weights, 6).forward(obs))
+    with pytest.raises(NetworkFileError, match="does not exist"):
+        load_network(tmp_path / "missing.npz")
+    (tmp_path / "cut.npz").write_bytes(path.read_bytes()[:200])
+    with pytest.raises(NetworkFileError, match="corrupt"):
+        load_network(tmp_path / "cut.npz")
+    np.savez(tmp_path / "other.npz", weights=weights)
+    with pytest.raises(NetworkFileError, match="not a"):
+        load_network(tmp_path / "other.npz")
+    np.savez(tmp_path / "size.npz", format="beasty-net-v1", hidden=7, weights=weights, about="{}")
+    with pytest.raises(NetworkFileError, match="float32"):
+        load_network(tmp_path / "size.npz")
+    pickled = np.array({"format": "beasty-net-v1"}, dtype=object)  # refused, never unpickled
+    np.savez(tmp_path / "pickled.npz", format=pickled, hidden=6, weights=weights, about="{}")
+    with pytest.raises(NetworkFileError, match="corrupt"):
+        load_network(tmp_path / "pickled.npz")
+    with pytest.raises(ValueError):
+        save_network(tmp_path / "nan.npz", np.full(network_size(6), np.inf, np.float32), 6)
+    assert not (tmp_path / "nan.npz").exists()
+
+
+def test_shipped_network_loads_and_says_how_it_was_trained():
+    net = load_network()
+    about = read_network_about()
+    assert net.hidden == about["hidden"] and about["generation"] >= 1
+    assert SHIPPED_NETWORK.stat().st_size < 200_000
+
+
+GUIDED = {"simulations": 60, "candidates": 32, "use_prior": True, "value_weight": 0.5}
+
+
+@pytest.mark.parametrize("algorithm", ["pimc", "ismcts"])
+@pytest.mark.parametrize("value_weight", [0.0, 0.5, 1.0])
+def test_guided_search_plays_legal_moves_and_is_deterministic(algorithm, value_weight):
+    agent = make("search", algorithm=algorithm, network="shipped", **{**GUIDED, "value_weight": value_weight})
+    result = play_match(agent, make("heuristic"), 6, seed=2)  # step() raises on an illegal action
+    assert result.games == 6
+    games = _positions(8, 6)
+    running = np.flatnonzero(~games.done).astype(np.int32)
+    assert (agent.act_batch(games, running) == agent.act_batch(games, running)).all()
+
+
+def test_guided_search_ignores_hidden_cards():
+    from test_search import _midgame, _permute_hidden
+
+    agent = make("search", network="shipped", **GUIDED)
+    for deal in range(3):
+        games = _midgame(300 + deal, 5)
+        state = games.get_state(0)
+        chosen = agent.act(state, seed=4)
+        for k in range(3):
+            assert agent.act(_permute_hidden(state, k), seed=4) == chosen
+
+
+def test_guide_settings_are_checked(tmp_path):
+    with pytest.raises(ValueError, match="guide"):
+        make("search", value_weight=0.5)  # no network to take the value from
+    with pytest.raises(ValueError, match="value_weight"):
+        make("search", network="shipped", value_weight=1.5)
+    with pytest.raises(TypeError, match="network"):
+        make("search", network=3)
+    with pytest.raises(NetworkFileError):
+        make("search", network=str(tmp_path / "none.npz"))
+
+
+def test_guided_agents_pickle():
+    import pickle
+
+    agent = make("search", network="shipped", **GUIDED)
+    copy = pickle.loads(pickle.dumps(agent))
+    games = _positions(1, 4)
+    assert copy.act(games, 0) == agent.act(games, 0)
+
+
+def test_expert_iteration_end_to_end(tmp_path):
+    pytest.importorskip("torch")
+    from beasty.train.expert import make_config, play_games, run_expert, search_settings
+
+    small = {"games": 6, "simulations": 8, "hidden": 8, "epochs": 1, "workers": 1, "opponents": ["random"]}
+    cfg = make_config({"generations": 2, **small})
+    positions = play_games(search_settings(cfg, None), ["random"], 0.5, 6, seed=1)
+    assert len(positions) > 6
+    np.testing.assert_allclose(positions.target.sum(1), 1.0, atol=1e-6)
+    assert not (positions.target[~positions.mask] > 0).any()  # mass on legal actions only
+    assert (positions.mask.sum(1) >= 2).all() and set(np.unique(positions.result)) <= {-1.0, 0.0, 1.0}
+    last = run_expert(cfg, tmp_path / "run")
+    assert last.name == "expert-2.npz" and (tmp_path / "run" / "expert-1.npz").exists()
+    rows = list(csv.DictReader((tmp_path / "run" / "metrics.csv").open()))
+    assert [r["guided"] for r in rows] == ["False", "True"]  # the second generation plays guided
+    about = read_network_about(last)
+    assert about["generation"] == 2 and about["hidden"] == 8
+    agent = make("search", network=str(last), simulations=20, use_prior=True, value_weight=1.0)
+    assert play_match(agent, make("random"), 2, seed=0).games == 2
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"games": 0}, {"hidden": 600}, {"self_play": 2.0}, {"opponents": ["nobody"]}, {"opponents": "random"},
+     {"seed": -1}, {"learning_rate": "fast"}, {"depth": 3}, {"generations": True}],
+)  # fmt: skip
+def test_bad_expert_settings_raise(overrides):
+    pytest.importorskip("torch")
+    from beasty.train.expert import ExpertConfigError, make_config
+
+    with pytest.raises(ExpertConfigError):
+        make_config(overrides)
+
+
+def test_cli_reports_bad_expert_settings(capsys):
+    pytest.importorskip("torch")
+    from beasty.cli import main
+
+    with pytest.raises(SystemExit, match="beasty: games must be"):
+        main(["expert", "--out", "unused", "--set", "games=0"])
+
+
+def test_cli_plays_a_network_file(tmp_path, capsys):
+    from beasty.cli import main
+
+    path = save_network(tmp_path / "net.npz", _random_weights(8), 8, {"generation": 1})
+    assert main(["eval", "--agent", str(path), "--opponents", "random", "--games", "2", "--no-progress"]) == 0
+    assert "random" in capsys.readouterr().out
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(SystemExit, match="beasty: cannot load"):
+        main(["eval", "--agent", str(tmp_path / "bad.npz"), "--opponents", "random", "--games", "2"])
