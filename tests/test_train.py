@@ -377,6 +377,8 @@ def test_shipped_configs_load():
         ("total_iteratons: 5\n", "unknown config key"),
         ("ppo: {learning_rate: fast}\n", "ppo.learning_rate must be a number"),
         ("network: {hidden_dim: 30, num_heads: 4}\n", "num_heads must divide"),
+        ("network: {encoder: convolution}\n", "network.encoder must be one of attention, flat"),
+        ("network: {encoder: 3}\n", "network.encoder must be"),
         ("entropy: {start: 0.1, end: 0.0, decay: exponential}\n", "exponential"),
         ("opponents: {weights: {self: 1.0, minimax: 1.0}}\n", "unknown opponent"),
         ("eval: {games: 3}\n", "even"),
@@ -660,9 +662,13 @@ def test_weights_round_trip_and_bad_files(tmp_path):
         save_weights(tmp_path / "inf.pt", net)
 
 
-def test_training_exports_weights_that_beasty_eval_plays(tmp_path, capsys):
-    Trainer(smoke(tmp_path), echo=lambda s: None).train()
+@pytest.mark.parametrize("encoder", ["attention", "flat"])
+def test_training_exports_weights_that_beasty_eval_plays(tmp_path, capsys, encoder):
+    from beasty.policy import load_weights
+
+    Trainer(smoke(tmp_path, **{"network.encoder": encoder}), echo=lambda s: None).train()
     weights = tmp_path / "smoke" / "policy.pt"
+    assert load_weights(weights).cfg.encoder == encoder
     assert cli_main(["eval", "--agent", str(weights), "--opponents", "random", "--games", "4",
                      "--no-progress"]) == 0  # fmt: skip
     assert "policy vs reference opponents" in capsys.readouterr().out

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from beasty.agents import OPPONENT_NAMES
-from beasty.policy.network import NetworkConfig
+from beasty.policy.network import ENCODERS, NetworkConfig
 
 DECAY_TYPES = ("linear", "cosine", "exponential", "constant")
 POOL_SPECIAL = ("self", "checkpoint")
@@ -157,10 +157,14 @@ class TrainConfig:
         within("checkpoint_frequency", self.checkpoint_frequency, 1, MAX_ITERATIONS)
         within("num_threads", self.num_threads, 0, 1024)
         need(self.start_iteration is None or self.start_iteration >= 0, "start_iteration must be >= 0")
+        need(n.encoder in ENCODERS, f"network.encoder must be one of {', '.join(ENCODERS)}: {n.encoder!r}")
         within("network.hidden_dim", n.hidden_dim, 2, 4096)
         within("network.species_embedding_dim", n.species_embedding_dim, 1, 4096)
         within("network.num_heads", n.num_heads, 1, 64)
-        need(n.hidden_dim % n.num_heads == 0, "network.num_heads must divide network.hidden_dim")
+        need(
+            n.encoder == "flat" or n.hidden_dim % n.num_heads == 0,
+            "network.num_heads must divide network.hidden_dim",
+        )
         within("network.num_layers", n.num_layers, 0, 32)
         need(0.0 <= n.dropout < 1.0, f"network.dropout must be in [0, 1), got {n.dropout!r}")
         need(0 < p.learning_rate <= 10, f"ppo.learning_rate must be in (0, 10], got {p.learning_rate!r}")
