@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import os
 import sys
 
@@ -63,17 +64,18 @@ def main() -> None:
     from benchmarks.bench_train import TrainIteration
 
     has_torch = importlib.util.find_spec("torch") is not None  # the train extra
-    for background in TrainIteration.params[0] if has_torch else ():
+    for background, encoder in itertools.product(*TrainIteration.params) if has_torch else ():
         t = TrainIteration()
-        t.setup(background)
-        label = f"{background} busy neighbours"
+        t.setup(background, encoder)
+        label = f"{encoder}, {background} busy"
         for name, track in (
             ("generation", t.track_generation_decisions_per_second),
             ("update", t.track_update_decisions_per_second),
             ("whole loop", t.track_decisions_per_second),
         ):
-            print(f"{f'PPO iteration {name} (dec/s)':<34}{label:>18}{best_of(track, background):>16,.0f}")
-        t.teardown(background)
+            rate = best_of(track, background, encoder, repeat=args.repeat)
+            print(f"{f'PPO iteration {name} (dec/s)':<34}{label:>18}{rate:>16,.0f}")
+        t.teardown(background, encoder)
     ms_per_decision = {}
     for case in CASES:
         b = SearchSpeed()

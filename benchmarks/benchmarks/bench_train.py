@@ -1,6 +1,7 @@
 """asv benchmarks of one PPO training iteration (beasty[train]): the
 README's default run (``--config default``: 1,024 games per iteration), in
-this process, generation and update timed apart.
+this process, generation and update timed apart; with its attention
+network and with the flat one (``network.encoder: flat``, width 128).
 
 ``background`` busy processes (pure Python loops, one per process) share
 the machine during the measurement: with as many as there are cores the
@@ -20,20 +21,24 @@ def _spin() -> None:  # a CPU-bound neighbour
         pass
 
 
+#: the default config's overrides for each network
+ENCODERS = {"attention": {}, "flat": {"network.encoder": "flat", "network.hidden_dim": 128}}
+
+
 class TrainIteration:
-    params = [[0, os.cpu_count() or 2]]
-    param_names = ["background"]
+    params = [[0, os.cpu_count() or 2], list(ENCODERS)]
+    param_names = ["background", "encoder"]
     timeout = 900
     number = 1
     repeat = 3
 
-    def setup(self, background):
+    def setup(self, background, encoder):
         from beasty.train.config import load_config
         from beasty.train.rollout import GameGenerator
         from beasty.train.trainer import Trainer
 
         self.folder = tempfile.TemporaryDirectory()
-        cfg = load_config("default", {"out_dir": self.folder.name, "progress": False})
+        cfg = load_config("default", {"out_dir": self.folder.name, "progress": False, **ENCODERS[encoder]})
         self.trainer = Trainer(cfg, echo=lambda line: None)
         self.generator = GameGenerator(0)
         for _ in range(WARMUP_ITERATIONS):
@@ -44,7 +49,7 @@ class TrainIteration:
             p.start()
         time.sleep(0.5 if background else 0.0)
 
-    def teardown(self, background):
+    def teardown(self, background, encoder):
         for p in self.neighbours:
             p.kill()
             p.join()
@@ -54,21 +59,21 @@ class TrainIteration:
         """One iteration's metrics (the trainer's own timings)."""
         return self.trainer.run_iteration(self.generator)
 
-    def time_iteration(self, background):
+    def time_iteration(self, background, encoder):
         self.iteration()
 
-    def track_generation_decisions_per_second(self, background):
+    def track_generation_decisions_per_second(self, background, encoder):
         return self.iteration()["rollout/decisions_per_second"]
 
     track_generation_decisions_per_second.unit = "decisions/s"
 
-    def track_update_decisions_per_second(self, background):
+    def track_update_decisions_per_second(self, background, encoder):
         m = self.iteration()
         return m["rollout/decisions"] / m["time/update_seconds"]
 
     track_update_decisions_per_second.unit = "decisions/s"
 
-    def track_decisions_per_second(self, background):
+    def track_decisions_per_second(self, background, encoder):
         return self.iteration()["time/decisions_per_second"]
 
     track_decisions_per_second.unit = "decisions/s"
