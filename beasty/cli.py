@@ -206,14 +206,17 @@ def cmd_expert(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="beasty",
-        description="Beasty Bar: play against the agents, evaluate them, train a PPO agent.",
-        epilog=f"agents: {', '.join(AGENT_NAMES)}, or a weights or checkpoint file (.pt)",
+        description="Beasty Bar: play against the agents, evaluate them, train a PPO agent or the "
+        "search's network.",
+        epilog=f"agents: {', '.join(AGENT_NAMES)}, a network file (.npz), or a weights or checkpoint "
+        "file (.pt)",
     )
     parser.add_argument("--version", action="version", version=f"beasty {version('beasty')}")
     sub = parser.add_subparsers(dest="command", required=True)
     pl = sub.add_parser("play", help="play a game against an agent in the terminal")
     pl.add_argument(
-        "--agent", default="champion", help=f"one of {', '.join(AGENT_NAMES)}, or a checkpoint .pt "
+        "--agent", default="champion",
+        help=f"one of {', '.join(AGENT_NAMES)}, a network .npz or a checkpoint .pt "
         "(default champion, the strongest)",
     )  # fmt: skip
     pl.add_argument(
@@ -230,7 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sv.set_defaults(func=cmd_serve)
     ev = sub.add_parser("eval", help="evaluate an agent against the reference opponents")
     ev.add_argument(
-        "--agent", required=True, help=f"one of {', '.join(AGENT_NAMES)}, or a weights or checkpoint .pt"
+        "--agent", required=True,
+        help=f"one of {', '.join(AGENT_NAMES)}, a network .npz, or a weights or checkpoint .pt",
     )
     ev.add_argument(
         "--opponents",

@@ -207,6 +207,16 @@ def test_expert_iteration_end_to_end(tmp_path):
     assert about["generation"] == 2 and about["hidden"] == 8
     agent = make("search", network=str(last), simulations=20, use_prior=True, value_weight=1.0)
     assert play_match(agent, make("random"), 2, seed=0).games == 2
+    from beasty.train.expert import ExpertConfigError
+
+    with pytest.raises(ExpertConfigError, match="already holds"):  # never overwrites a run
+        run_expert(cfg, tmp_path / "run")
+    again = run_expert(make_config({"generations": 1, "start_from": str(last), **small}), tmp_path / "more")
+    assert read_network_about(again)["guided"]  # going on from a network: guided from generation 1
+    with pytest.raises(ExpertConfigError, match="hidden=8"):
+        run_expert(make_config({**small, "hidden": 16, "start_from": str(last)}), tmp_path / "wide")
+    with pytest.raises(ExpertConfigError, match="start_from"):
+        run_expert(make_config({**small, "start_from": str(tmp_path / "none.npz")}), tmp_path / "none")
 
 
 @pytest.mark.parametrize(

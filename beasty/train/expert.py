@@ -311,6 +311,8 @@ def run_expert(cfg: ExpertConfig, out: str | Path) -> Path:
     cfg.check()
     out = Path(out)
     check_writable(out, folder=True)
+    if (out / "metrics.csv").exists() or any(out.glob("expert-*.npz")):
+        raise ExpertConfigError(f"{out} already holds an expert run; choose another folder (or start_from)")
     torch.manual_seed(cfg.seed)
     generator = torch.Generator().manual_seed(cfg.seed)
     net = ExpertNet(cfg.hidden)
