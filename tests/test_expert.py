@@ -62,11 +62,16 @@ def test_forward_pass_matches_numpy(hidden):
 
 def test_forward_pass_matches_the_torch_twin():
     torch = pytest.importorskip("torch")
-    from beasty.train.expert import ExpertNet
+    from beasty.policy.network import NetworkConfig, PolicyValueNet, c_weights, load_c_weights
 
     torch.manual_seed(3)
-    twin = ExpertNet(16)
-    net = Network(twin.flat_weights(), 16)
+    twin = PolicyValueNet(NetworkConfig(encoder="flat", hidden_dim=16))
+    net = Network(c_weights(twin), 16)
+    back = PolicyValueNet(NetworkConfig(encoder="flat", hidden_dim=16))
+    load_c_weights(back, c_weights(twin))
+    np.testing.assert_array_equal(c_weights(back), c_weights(twin))
+    with pytest.raises(ValueError, match="flat"):
+        c_weights(PolicyValueNet(NetworkConfig()))
     obs, _ = _positions(16, 9).observe()
     logits, value = twin(torch.from_numpy(obs))
     out = net.forward(obs)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 import torch
 from torch import nn
 
@@ -120,3 +122,47 @@ def masked_logits(logits: torch.Tensor, mask: torch.Tensor, temperature: float =
 
 def count_parameters(net: nn.Module) -> int:
     return sum(p.numel() for p in net.parameters())
+
+
+def _flat_linears(net: PolicyValueNet) -> list[nn.Linear]:
+    if net.flat is None:
+        raise ValueError("only a flat network (encoder: flat) has csrc/net.h's shape")
+    hidden = [m for m in net.flat if isinstance(m, nn.Linear)]
+    return [*hidden, net.policy, net.value]
+
+
+def c_weights(net: PolicyValueNet) -> npt.NDArray[np.float32]:
+    """A flat network's weights in csrc/net.h's layout (each matrix by input
+    row, then its bias; the policy and value heads side by side as the last
+    layer), for ``beasty._ext.Network`` and the search's guide."""
+    first, second, policy, value = _flat_linears(net)
+    head_weight = torch.cat([policy.weight, value.weight]).detach()
+    head_bias = torch.cat([policy.bias, value.bias]).detach()
+    parts = []
+    for weight, bias in ((first.weight, first.bias), (second.weight, second.bias), (head_weight, head_bias)):
+        parts += [weight.detach().T.reshape(-1), bias.detach()]
+    return torch.cat(parts).numpy().astype(np.float32)
+
+
+def load_c_weights(net: PolicyValueNet, weights: npt.NDArray[np.float32]) -> None:
+    """The inverse of :func:`c_weights`."""
+    first, second, policy, value = _flat_linears(net)
+    at = 0
+    loaded = []
+    for n_in, n_out in ((first.in_features, first.out_features), (second.in_features, second.out_features),
+                        (policy.in_features, NUM_ACTIONS + 1)):  # fmt: skip
+        matrix = torch.from_numpy(weights[at : at + n_in * n_out].reshape(n_in, n_out).T.copy())
+        at += n_in * n_out
+        loaded.append((matrix, torch.from_numpy(weights[at : at + n_out].copy())))
+        at += n_out
+    if at != len(weights):
+        raise ValueError(f"expected {at} weights for hidden_dim={net.cfg.hidden_dim}, got {len(weights)}")
+    (w1, b1), (w2, b2), (w3, b3) = loaded
+    with torch.no_grad():
+        for layer, (weight, bias) in ((first, (w1, b1)), (second, (w2, b2))):
+            layer.weight.copy_(weight)
+            layer.bias.copy_(bias)
+        policy.weight.copy_(w3[:NUM_ACTIONS])
+        policy.bias.copy_(b3[:NUM_ACTIONS])
+        value.weight.copy_(w3[NUM_ACTIONS:])
+        value.bias.copy_(b3[NUM_ACTIONS:])

@@ -6,8 +6,9 @@ plays games against itself and against a pool of opponents.  At each of its
 decisions that is not forced we keep the mover's observation, the legal
 mask and the search's root visit distribution (a one-hot of the solver's
 move when the endgame was solved exactly), and once the game ends its
-result for that mover.  A csrc/net.h network (two ReLU layers) is trained
-on the last ``window`` generations' positions: cross-entropy to the visit
+result for that mover.  The flat policy network (``encoder: flat``, the
+same shape as csrc/net.h's) is trained on the last ``window`` generations'
+positions: cross-entropy to the visit
 distribution, squared error to the result.  Each generation's network is
 written as ``<out>/expert-<generation>.npz`` (beasty.agents.guided), with
 ``metrics.csv`` beside it.
@@ -30,15 +31,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch
-from torch import nn
 
-from beasty._ext import NET_OUTPUTS, NUM_ACTIONS, OBS_DIM, GameBatch
+from beasty._ext import NUM_ACTIONS, OBS_DIM, GameBatch
 from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, SearchAgent, make
 from beasty.agents.guided import NetworkFileError, read_network, save_network
 from beasty.agents.search import CHAMPION_SETTINGS
 from beasty.files import check_writable
 from beasty.match import Actor, derive_seed, one_thread_per_worker, play_out
-from beasty.policy.network import MASKED_LOGIT
+from beasty.policy.network import MASKED_LOGIT, NetworkConfig, PolicyValueNet, c_weights, load_c_weights
 
 Floats = npt.NDArray[np.float32]
 
@@ -128,47 +128,6 @@ def search_settings(cfg: ExpertConfig, network: str | None) -> dict[str, Any]:
             network=network, use_prior=True, exploration=cfg.exploration, value_weight=cfg.value_weight
         )
     return settings
-
-
-# ------------------------------------------------------------------- network
-class ExpertNet(nn.Module):
-    """The torch twin of csrc/net.h: observation -> two ReLU layers -> 33
-    logits and a value (tanh)."""
-
-    def __init__(self, hidden: int) -> None:
-        super().__init__()
-        self.hidden = hidden
-        self.layers = nn.Sequential(
-            nn.Linear(OBS_DIM, hidden), nn.ReLU(),
-            nn.Linear(hidden, hidden), nn.ReLU(),
-            nn.Linear(hidden, NET_OUTPUTS),
-        )  # fmt: skip
-
-    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        out = self.layers(obs)
-        return out[:, :NUM_ACTIONS], torch.tanh(out[:, NUM_ACTIONS])
-
-    def linear_layers(self) -> list[nn.Linear]:
-        return [layer for layer in self.layers if isinstance(layer, nn.Linear)]
-
-    def flat_weights(self) -> npt.NDArray[np.float32]:
-        """The weights in net.h's layout: each matrix by input row, then its bias."""
-        parts = []
-        for layer in self.linear_layers():
-            parts += [layer.weight.detach().T.reshape(-1), layer.bias.detach()]
-        return torch.cat(parts).numpy().astype(np.float32)
-
-    def load_flat_weights(self, flat: npt.NDArray[np.float32]) -> None:
-        """The inverse of :meth:`flat_weights`."""
-        at = 0
-        with torch.no_grad():
-            for layer in self.linear_layers():
-                n_out, n_in = layer.weight.shape
-                matrix = flat[at : at + n_in * n_out].reshape(n_in, n_out)
-                layer.weight.copy_(torch.from_numpy(matrix.T.copy()))
-                at += n_in * n_out
-                layer.bias.copy_(torch.from_numpy(flat[at : at + n_out].copy()))
-                at += n_out
 
 
 # ------------------------------------------------------------------ playing
@@ -267,7 +226,7 @@ def generate(cfg: ExpertConfig, network: str | None, seed: int) -> Positions:
 
 
 # ----------------------------------------------------------------- training
-def losses(net: ExpertNet, data: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+def losses(net: PolicyValueNet, data: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     """Cross-entropy to the visit distribution over the legal actions, and
     the value's squared error."""
     logits, value = net(data["obs"])
@@ -278,7 +237,7 @@ def losses(net: ExpertNet, data: dict[str, torch.Tensor]) -> tuple[torch.Tensor,
 
 
 def fit(
-    net: ExpertNet, positions: Positions, cfg: ExpertConfig, generator: torch.Generator
+    net: PolicyValueNet, positions: Positions, cfg: ExpertConfig, generator: torch.Generator
 ) -> dict[str, float]:
     """Trains ``net`` on ``positions`` (5 % held out); the final losses."""
     tensors = {f.name: torch.from_numpy(getattr(positions, f.name)) for f in dataclasses.fields(Positions)}
@@ -315,7 +274,7 @@ def run_expert(cfg: ExpertConfig, out: str | Path) -> Path:
         raise ExpertConfigError(f"{out} already holds an expert run; choose another folder (or start_from)")
     torch.manual_seed(cfg.seed)
     generator = torch.Generator().manual_seed(cfg.seed)
-    net = ExpertNet(cfg.hidden)
+    net = PolicyValueNet(NetworkConfig(encoder="flat", hidden_dim=cfg.hidden))
     history: list[Positions] = []
     network: str | None = None
     if cfg.start_from is not None:
@@ -325,7 +284,7 @@ def run_expert(cfg: ExpertConfig, out: str | Path) -> Path:
             raise ExpertConfigError(f"start_from: {e}") from e
         if hidden != cfg.hidden:
             raise ExpertConfigError(f"start_from has hidden={hidden}, the settings hidden={cfg.hidden}")
-        net.load_flat_weights(weights)
+        load_c_weights(net, weights)
         network = cfg.start_from
     metrics_path = out / "metrics.csv"
     for generation in range(1, cfg.generations + 1):
@@ -346,7 +305,7 @@ def run_expert(cfg: ExpertConfig, out: str | Path) -> Path:
         }
         path = out / f"expert-{generation}.npz"
         about = {**dataclasses.asdict(cfg), "generation": generation, "opponents": list(cfg.opponents), **row}
-        save_network(path, net.flat_weights(), cfg.hidden, about)
+        save_network(path, c_weights(net), cfg.hidden, about)
         network = str(path)
         with metrics_path.open("a", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(row))
