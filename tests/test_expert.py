@@ -199,7 +199,13 @@ def test_expert_iteration_end_to_end(tmp_path):
 
     small = {"games": 6, "simulations": 8, "hidden": 8, "epochs": 1, "workers": 1, "opponents": ["random"]}
     cfg = make_config({"generations": 2, **small})
-    positions = play_games(search_settings(cfg, None), ["random"], 0.5, 6, seed=1)
+    from beasty.agents import ROLLOUT_CHAMPION_SETTINGS
+
+    first = search_settings(cfg, None)  # generation 1: the search without any network
+    assert first == {**ROLLOUT_CHAMPION_SETTINGS, "simulations": 8} and "network" not in first
+    guided = search_settings(cfg, "x.npz")
+    assert guided["network"] == "x.npz" and guided["use_prior"] and guided["value_weight"] == 1.0
+    positions = play_games(first, ["random"], 0.5, 6, seed=1)
     assert len(positions) > 6
     np.testing.assert_allclose(positions.target.sum(1), 1.0, atol=1e-6)
     assert not (positions.target[~positions.mask] > 0).any()  # mass on legal actions only

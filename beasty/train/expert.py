@@ -1,15 +1,16 @@
 """Expert iteration: a small network learns from the search, then guides it.
 
-Each generation, the search (the champion's settings; from the second
-generation on guided by the previous network: PUCT prior and leaf value)
+Each generation, the search (the rollout champion's settings; from the
+second generation on guided by the previous network: PUCT prior and leaf
+value)
 plays games against itself and against a pool of opponents.  At each of its
 decisions that is not forced we keep the mover's observation, the legal
 mask and the search's root visit distribution (a one-hot of the solver's
 move when the endgame was solved exactly), and once the game ends its
 result for that mover.  The flat policy network (``encoder: flat``, the
 same shape as csrc/net.h's) is trained on the last ``window`` generations'
-positions: cross-entropy to the visit
-distribution, squared error to the result.  Each generation's network is
+positions: cross-entropy to the visit distribution, squared error to the
+result.  Each generation's network is
 written as ``<out>/expert-<generation>.npz`` (beasty.agents.guided), with
 ``metrics.csv`` beside it.
 
@@ -35,7 +36,7 @@ import torch
 from beasty._ext import NUM_ACTIONS, OBS_DIM, GameBatch
 from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, SearchAgent, make
 from beasty.agents.guided import NetworkFileError, read_network, save_network
-from beasty.agents.search import CHAMPION_SETTINGS
+from beasty.agents.search import ROLLOUT_CHAMPION_SETTINGS
 from beasty.files import check_writable
 from beasty.match import Actor, derive_seed, one_thread_per_worker, play_out
 from beasty.policy.network import MASKED_LOGIT, NetworkConfig, PolicyValueNet, c_weights, load_c_weights
@@ -120,9 +121,9 @@ def make_config(overrides: dict[str, Any]) -> ExpertConfig:
 
 
 def search_settings(cfg: ExpertConfig, network: str | None) -> dict[str, Any]:
-    """The searcher's settings: the champion's, at the generation budget,
-    guided by ``network`` when there is one."""
-    settings = {**CHAMPION_SETTINGS, "simulations": cfg.simulations}
+    """The searcher's settings: the rollout champion's at the generation
+    budget, guided by ``network`` (prior and leaf value) when there is one."""
+    settings = {**ROLLOUT_CHAMPION_SETTINGS, "simulations": cfg.simulations}
     if network is not None:
         settings.update(
             network=network, use_prior=True, exploration=cfg.exploration, value_weight=cfg.value_weight
