@@ -15,7 +15,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.bench_engine import Observe, RandomPlay, ScriptedAgents
-from benchmarks.bench_search import CASES, SearchSpeed, agent_for
+from benchmarks.bench_search import CASES, NetworkForward, SearchSpeed, agent_for
 
 
 def best_of(fn, *args, repeat: int = 3) -> float:
@@ -76,6 +76,10 @@ def main() -> None:
             rate = best_of(track, background, encoder, repeat=args.repeat)
             print(f"{f'PPO iteration {name} (dec/s)':<34}{label:>18}{rate:>16,.0f}")
         t.teardown(background, encoder)
+    forward = NetworkForward()
+    forward.setup()
+    us = min(forward.track_microseconds_per_position() for _ in range(args.repeat))
+    print(f"{'champion network forward (us)':<34}{'per position':>18}{us:>16.2f}")
     ms_per_decision = {}
     for case in CASES:
         b = SearchSpeed()

@@ -77,6 +77,27 @@ class SearchSpeed:
     track_ms_per_decision.unit = "ms"
 
 
+class NetworkForward:
+    """The shipped network's forward pass in C (csrc/net.c), one position at
+    a time over the benchmark positions' observations."""
+
+    repeat = 5
+
+    def setup(self):
+        from beasty.agents.guided import load_network
+
+        self.network = load_network()
+        games, idx = positions()
+        self.obs = np.repeat(games.observe(idx)[0], 100, axis=0)
+
+    def track_microseconds_per_position(self):
+        t0 = time.perf_counter()
+        self.network.forward(self.obs)
+        return 1e6 * (time.perf_counter() - t0) / len(self.obs)
+
+    track_microseconds_per_position.unit = "us"
+
+
 class SearchStrength:
     """Win rate against outcome_heuristic by search and budget (STRENGTH_GAMES games)."""
 
