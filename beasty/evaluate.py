@@ -20,9 +20,9 @@ from beasty.match import (
     MatchResult,
     derive_seed,
     mirrored_deals,
-    one_thread_per_worker,
     play_out,
     wilson_interval,
+    worker_pool,
 )
 
 
@@ -109,14 +109,7 @@ def evaluate(
         from tqdm import tqdm
 
         bar = tqdm(total=games * len(names), desc="evaluating", unit="game", leave=False)
-    pool = None
-    if workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"), initializer=one_thread_per_worker
-        )
+    pool = worker_pool(workers) if workers > 1 else None
     results = []
     try:
         for k, name in enumerate(names):

@@ -244,14 +244,12 @@ cdef class Network(Policy):
     cdef readonly object weights
 
     def __init__(self, weights, hidden):
-        hidden = _check_int(hidden, "hidden")
-        if not 1 <= hidden <= cn.BB_NET_MAX_HIDDEN:
-            raise ValueError(f"hidden must be in [1, {cn.BB_NET_MAX_HIDDEN}], got {hidden}")
+        size = network_size(hidden)
         arr = np.asarray(weights)
         if arr.dtype != np.float32:
             raise TypeError(f"weights must be float32, got dtype {arr.dtype}")
-        if arr.ndim != 1 or arr.shape[0] != cn.bb_net_size(hidden):
-            raise ValueError(f"weights must be a flat array of {cn.bb_net_size(hidden)} floats for hidden={hidden}, "
+        if arr.ndim != 1 or arr.shape[0] != size:
+            raise ValueError(f"weights must be a flat array of {size} float32 values for hidden={hidden}, "
                              f"got shape {arr.shape}")
         if not np.isfinite(arr).all():
             raise ValueError("weights hold NaN or infinite values")

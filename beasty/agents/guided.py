@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from beasty._ext import NET_MAX_HIDDEN, Network, network_size
+from beasty._ext import Network
 from beasty.files import atomic_write
 
 NETWORK_FORMAT = "beasty-net-v1"
@@ -47,8 +47,9 @@ def save_network(
     return atomic_write(path, buffer.getvalue())
 
 
-def read_network(path: str | Path) -> tuple[npt.NDArray[np.float32], int, dict[str, Any]]:
-    """The checked weights, hidden width and description in a network file."""
+def _read(path: str | Path) -> tuple[Network, dict[str, Any]]:
+    """The network in a file and its description, checked (the weights by
+    :class:`beasty._ext.Network` itself)."""
     path = Path(path)
     if not path.is_file():
         raise NetworkFileError(f"network file {path} does not exist")
@@ -62,32 +63,32 @@ def read_network(path: str | Path) -> tuple[npt.NDArray[np.float32], int, dict[s
     if fields["format"].shape != () or str(fields["format"]) != NETWORK_FORMAT:
         raise NetworkFileError(f"{path} is not a {NETWORK_FORMAT} file")
     hidden = fields["hidden"]
-    if hidden.shape != () or hidden.dtype.kind not in "iu" or not 1 <= int(hidden) <= NET_MAX_HIDDEN:
-        raise NetworkFileError(f"{path}: hidden width must be an integer in [1, {NET_MAX_HIDDEN}]")
-    weights = fields["weights"]
-    expected = network_size(int(hidden))
-    if weights.dtype != np.float32 or weights.shape != (expected,):
-        raise NetworkFileError(
-            f"{path}: weights must be {expected} float32 values for hidden={int(hidden)}, "
-            f"got {weights.dtype} {weights.shape}"
-        )
-    if not np.isfinite(weights).all():
-        raise NetworkFileError(f"{path}: the weights hold NaN or infinite values")
+    if hidden.shape != () or hidden.dtype.kind not in "iu":
+        raise NetworkFileError(f"{path}: the hidden width must be an integer")
+    try:
+        network = Network(fields["weights"], int(hidden))
+    except (TypeError, ValueError) as e:
+        raise NetworkFileError(f"{path}: {e}") from e
     try:
         about = json.loads(str(fields["about"]))
     except json.JSONDecodeError as e:
         raise NetworkFileError(f"{path}: its description is not JSON: {e}") from e
     if not isinstance(about, dict):
         raise NetworkFileError(f"{path}: its description must be a JSON object")
-    return weights, int(hidden), about
+    return network, about
+
+
+def read_network(path: str | Path) -> tuple[npt.NDArray[np.float32], int, dict[str, Any]]:
+    """The checked weights, hidden width and description in a network file."""
+    network, about = _read(path)
+    return network.weights, network.hidden, about
 
 
 def load_network(path: str | Path = SHIPPED_NETWORK) -> Network:
     """The C network in a network file (default: the shipped one)."""
-    weights, hidden, _ = read_network(path)
-    return Network(weights, hidden)
+    return _read(path)[0]
 
 
 def read_network_about(path: str | Path = SHIPPED_NETWORK) -> dict[str, Any]:
     """How the network in a file was trained (its ``about``)."""
-    return read_network(path)[2]
+    return _read(path)[1]

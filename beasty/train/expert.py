@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import multiprocessing
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +36,7 @@ from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, SearchAgent, make
 from beasty.agents.guided import NetworkFileError, read_network, save_network
 from beasty.agents.search import ROLLOUT_CHAMPION_SETTINGS
 from beasty.files import check_writable
-from beasty.match import Actor, derive_seed, one_thread_per_worker, play_out
+from beasty.match import Actor, derive_seed, play_out, worker_pool
 from beasty.policy.network import MASKED_LOGIT, NetworkConfig, PolicyValueNet, c_weights, load_c_weights
 
 Floats = npt.NDArray[np.float32]
@@ -203,12 +201,10 @@ def play_games(
             np.zeros((0, OBS_DIM), np.float32), np.zeros((0, NUM_ACTIONS), bool),
             np.zeros((0, NUM_ACTIONS), np.float32), np.zeros(0, np.float32),
         )  # fmt: skip
-    obs, mask, target, game, mover = zip(*recorder.rows, strict=True)
-    points = played.scores[np.array(game)].astype(np.int64)
-    mine = points[np.arange(len(game)), np.array(mover)]
-    theirs = points[np.arange(len(game)), 1 - np.array(mover)]
-    result = np.sign(mine - theirs).astype(np.float32)
-    return Positions(np.stack(obs), np.stack(mask).astype(bool), np.stack(target), result)
+    obs, mask, target, game, mover = (np.array(column) for column in zip(*recorder.rows, strict=True))
+    seat_zero_ahead = np.sign(played.margin(np.zeros(games, dtype=np.int32)))
+    result = (seat_zero_ahead[game] * np.where(mover == 0, 1, -1)).astype(np.float32)
+    return Positions(obs, mask.astype(bool), target, result)
 
 
 def generate(cfg: ExpertConfig, network: str | None, seed: int) -> Positions:
@@ -220,8 +216,7 @@ def generate(cfg: ExpertConfig, network: str | None, seed: int) -> Positions:
     args = (settings, list(cfg.opponents), cfg.self_play)
     if cfg.workers == 1:
         return Positions.concatenate([play_games(*args, n, s) for s, n in shares])
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(cfg.workers, mp_context=context, initializer=one_thread_per_worker) as pool:
+    with worker_pool(cfg.workers) as pool:
         futures = [pool.submit(play_games, *args, n, s) for s, n in shares]
         return Positions.concatenate([f.result() for f in futures])
 
