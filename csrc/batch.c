@@ -54,7 +54,9 @@ bb_status bb_batch_step(bb_game *games, int32_t n, const int32_t *idx, int32_t k
     }
     for (int32_t j = 0; j < k; j++) {
         bb_game *g = &games[GAME_AT(j)];
-        if (bb_game_step(g, actions[j]) != BB_OK) { /* only if idx repeats a game */
+        if (!idx) { /* distinct games, all checked above */
+            bb_game_step_legal(g, actions[j]);
+        } else if (bb_game_step(g, actions[j]) != BB_OK) { /* only if idx repeats a game */
             if (bad) *bad = j;
             return BB_ERR_INDEX;
         }

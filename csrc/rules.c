@@ -148,12 +148,12 @@ static void write_mask(uint64_t bits, uint8_t *mask) {
 int32_t bb_game_legal(const bb_game *g, uint8_t *mask, int32_t *out) {
     uint64_t bits = legal_bits(g);
     if (mask) write_mask(bits, mask);
+    if (!out) return __builtin_popcountll(bits);
     int32_t n = 0;
     while (bits) {
         int a = __builtin_ctzll(bits);
         bits &= bits - 1;
-        if (out) out[n] = a;
-        n++;
+        out[n++] = a;
     }
     return n;
 }

