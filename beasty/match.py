@@ -111,13 +111,20 @@ def mirrored_deals(games: int, seed: int) -> tuple[GameBatch, npt.NDArray[np.int
     """A batch of ``games`` (even) games where games 2d and 2d+1 share the deal
     ``seed + d`` (modulo 2**64); returns it with the seat (0/1) the agent
     takes in each."""
-    if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2:
-        raise ValueError(f"games must be a positive even integer (mirrored deals), got {games!r}")
-    batch = GameBatch(games, auto_reset=False)
-    for d in range(games // 2):
-        batch.reset_game(2 * d, derive_seed(seed, d))
-        batch.reset_game(2 * d + 1, derive_seed(seed, d))
-    return batch, np.tile(np.array([0, 1], dtype=np.int32), games // 2)
+    return mirrored_group_deals([(games, seed)])
+
+
+def mirrored_group_deals(groups: Sequence[tuple[int, int]]) -> tuple[GameBatch, npt.NDArray[np.int32]]:
+    """One batch holding, one group after the other, the games that
+    :func:`mirrored_deals` deals for each ``(games, seed)`` of ``groups``."""
+    seeds: list[int] = []
+    for games, seed in groups:
+        if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2:
+            raise ValueError(f"games must be a positive even integer (mirrored deals), got {games!r}")
+        seeds += [derive_seed(seed, d) for d in range(games // 2) for _mirror in (0, 1)]
+    batch = GameBatch(len(seeds), auto_reset=False)
+    batch.reset_games(np.arange(len(seeds), dtype=np.int32), np.array(seeds, dtype=np.uint64))
+    return batch, np.tile(np.array([0, 1], dtype=np.int32), len(seeds) // 2)
 
 
 @dataclass

@@ -86,44 +86,52 @@ static uint32_t queue_species_mask(const bb_game *g) {
  * 0 for the chameleon itself, which is never imitated. */
 static const int8_t COPY_FIRST[BB_NUM_SPECIES + 1] = {0, 11, 12, 16, 18, 0, 19, 20, 21, 22, 23, 24, 25};
 
-/* Bits from `first` on for the parrot targets 0..qlen-1. */
-static uint64_t targets(int first, int qlen) { return ((1ull << qlen) - 1) << first; }
-/* Bits from `first` on for the kangaroo hops 1..min(2, qlen). */
-static uint64_t hops(int first, int qlen) { return qlen >= 2 ? 3ull << first : qlen == 1 ? 1ull << first : 0; }
+/* Bits from `first` on for the parrot targets 0..q-1 and the kangaroo hops
+ * 1..min(2, q), for a queue of q animals. */
+#define TARGETS(first, q) (((1ull << (q)) - 1) << (first))
+#define HOPS(first, q) ((q) >= 2 ? 3ull << (first) : (q) == 1 ? 1ull << (first) : 0)
+#define ONE(a) (1ull << (a))
+#define SAME(a) {ONE(a), ONE(a), ONE(a), ONE(a), ONE(a)}
 
-/* The actions of species s that the queue allows, as a bit set over the
- * action indices (A5, A11, A12): a parrot must take a target when there is
- * one, a kangaroo must hop when it can, a chameleon imitates an animal in
- * the queue (other than a chameleon) or, with none, does nothing. */
-static uint64_t species_allowed(int s, int qlen, uint32_t qmask) {
-    switch (s) {
-    case BB_PARROT:
-        return qlen == 0 ? 1ull << FIRST[s] : targets(FIRST[s] + 1, qlen);
-    case BB_KANGAROO:
-        return qlen == 0 ? 1ull << FIRST[s] : hops(FIRST[s] + 1, qlen);
-    case BB_CHAMELEON: {
-        uint32_t copyable = qmask & ~(1u << BB_CHAMELEON);
-        if (copyable == 0) return 1ull << FIRST[s];
-        uint64_t bits = 0;
-        for (uint32_t m = copyable; m; m &= m - 1) {
-            int c = __builtin_ctz(m);
-            bits |= c == BB_PARROT ? targets(COPY_FIRST[c], qlen)
-                  : c == BB_KANGAROO ? hops(COPY_FIRST[c], qlen)
-                  : 1ull << COPY_FIRST[c];
-        }
-        return bits;
+/* The actions the queue allows a species' card, by queue length 0..4 (A11,
+ * A12): a parrot must take a target when there is one, a kangaroo must hop
+ * when it can.  Indices as in ACTIONS; the chameleon's row is its action
+ * with nothing to imitate (see chameleon_allowed).  A table lookup instead
+ * of a branch per card: the species in a hand are unpredictable. */
+static const uint64_t ALLOWED[BB_NUM_SPECIES + 1][BB_QUEUE_MAX] = {
+    {0, 0, 0, 0, 0},
+    SAME(0),                                                                             /* skunk */
+    {ONE(1), TARGETS(2, 1), TARGETS(2, 2), TARGETS(2, 3), TARGETS(2, 4)},                /* parrot */
+    {ONE(6), HOPS(7, 1), HOPS(7, 2), HOPS(7, 3), HOPS(7, 4)},                            /* kangaroo */
+    SAME(9), SAME(10), SAME(26), SAME(27), SAME(28), SAME(29), SAME(30), SAME(31), SAME(32),
+};
+
+/* A chameleon imitates an animal in the queue other than a chameleon
+ * (A5), with that species' parameters; with none it does nothing. */
+static uint64_t chameleon_allowed(int qlen, uint32_t qmask) {
+    uint32_t copyable = qmask & ~(1u << BB_CHAMELEON);
+    if (copyable == 0) return ONE(FIRST[BB_CHAMELEON]);
+    uint64_t bits = 0;
+    for (uint32_t m = copyable; m; m &= m - 1) {
+        int c = __builtin_ctz(m);
+        bits |= c == BB_PARROT ? TARGETS(COPY_FIRST[c], qlen)
+              : c == BB_KANGAROO ? HOPS(COPY_FIRST[c], qlen)
+              : ONE(COPY_FIRST[c]);
     }
-    default:
-        return 1ull << FIRST[s];
-    }
+    return bits;
 }
 
 static uint64_t legal_bits(const bb_game *g) {
-    if (g->done) return 0;
-    uint32_t qmask = queue_species_mask(g);
+    if (g->done || g->queue_len >= BB_QUEUE_MAX) return 0; /* a full queue exists only inside a turn */
     uint64_t bits = 0;
-    int p = g->to_move;
-    for (int h = 0; h < g->hand_len[p]; h++) bits |= species_allowed(SP(g->hand[p][h]), g->queue_len, qmask);
+    int p = g->to_move, chameleon = 0;
+    for (int h = 0; h < g->hand_len[p]; h++) {
+        int s = SP(g->hand[p][h]);
+        bits |= ALLOWED[s][g->queue_len];
+        chameleon |= s == BB_CHAMELEON;
+    }
+    if (chameleon) /* only the chameleon's actions depend on the species in the queue */
+        bits = (bits & ~ONE(FIRST[BB_CHAMELEON])) | chameleon_allowed(g->queue_len, queue_species_mask(g));
     return bits;
 }
 
@@ -165,8 +173,10 @@ static int hand_index(const bb_game *g, int p, int species) {
 }
 
 int bb_game_queue_allows(const bb_game *g, int32_t a) {
-    if (g->done || a < 0 || a >= BB_NUM_ACTIONS) return 0;
-    return (int)((species_allowed(ACTIONS[a].species, g->queue_len, queue_species_mask(g)) >> a) & 1);
+    if (g->done || a < 0 || a >= BB_NUM_ACTIONS || g->queue_len >= BB_QUEUE_MAX) return 0;
+    int s = ACTIONS[a].species;
+    uint64_t bits = s == BB_CHAMELEON ? chameleon_allowed(g->queue_len, queue_species_mask(g)) : ALLOWED[s][g->queue_len];
+    return (int)((bits >> a) & 1);
 }
 
 int bb_game_is_legal(const bb_game *g, int32_t a) {
@@ -367,8 +377,8 @@ void bb_game_play_legal(bb_game *g, int32_t a) {
 
 static bb_status check_play(const bb_game *g, int32_t a) {
     if (g->done) return BB_ERR_DONE;
-    if (!bb_game_is_legal(g, a)) return BB_ERR_ILLEGAL;
     if (g->queue_len >= BB_QUEUE_MAX) return BB_ERR_STATE;
+    if (!bb_game_is_legal(g, a)) return BB_ERR_ILLEGAL;
     return BB_OK;
 }
 

@@ -11,6 +11,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,7 +43,7 @@ from beasty.train.rollout import (  # noqa: E402
     GameGenerator,
     GroupSpec,
     compute_gae,
-    generate_group,
+    generate_groups,
 )
 from beasty.train.trainer import TrainingDiverged  # noqa: E402
 
@@ -132,14 +133,8 @@ def test_rollout_logp_at_sampling_temperature(opponent, encoder):
     net = PolicyValueNet(replace(SMALL, encoder=encoder))
     from beasty.agents import make
 
-    data = generate_group(
-        PolicyOutputs(net),
-        GroupSpec(opponent, 16, 3),
-        0.5,
-        0.99,
-        0.95,
-        None if opponent == "self" else make(opponent),
-    )
+    spec, agent = GroupSpec(opponent, 16, 3), None if opponent == "self" else make(opponent)
+    [data] = generate_groups(PolicyOutputs(net), [spec], [agent], 0.5, 0.99, 0.95)
     assert (data.mask[np.arange(len(data)), data.actions] == 1).all()  # never illegal
     net.eval()
     with torch.no_grad():
@@ -190,7 +185,7 @@ def test_sample_actions_follows_the_tempered_legal_softmax():
     mask = np.zeros(logits.shape, np.uint8)
     mask[0::2, [0, 1, 2]] = 1  # action 3 (the highest logit) is illegal
     mask[1::2, 2] = 1  # one legal action
-    actions, logp = sample_actions(logits, mask, 0.5, rng)
+    actions, logp = sample_actions(logits, mask, 0.5, rng.random(len(logits)))
     assert (mask[np.arange(len(actions)), actions] == 1).all()
     expected = np.exp(np.array([2.0, 0.0, 1.0]) / 0.5)
     expected /= expected.sum()
@@ -198,6 +193,30 @@ def test_sample_actions_follows_the_tempered_legal_softmax():
     np.testing.assert_allclose(counts, expected, atol=0.01)
     np.testing.assert_allclose(logp[0::2], np.log(expected[actions[0::2]]), rtol=1e-5)
     assert (actions[1::2] == 2).all() and np.allclose(logp[1::2], 0.0)
+
+
+def test_a_group_plays_the_same_games_alone_or_beside_others():
+    """generate_groups plays all groups in one batch; each group's rollout
+    equals the one it gets alone (what a worker backend plays)."""
+    from beasty.agents import make
+
+    torch.manual_seed(3)
+    net = PolicyValueNet(replace(SMALL, encoder="flat"))
+    snapshot = NeuralAgent(PolicyValueNet(replace(SMALL, encoder="flat")), False, 0.8, 5, "checkpoint:1")
+    specs = [GroupSpec("self", 8, 1), GroupSpec("heuristic", 6, 2), GroupSpec("checkpoint:1", 4, 3),
+             GroupSpec("random", 10, 4)]  # fmt: skip
+
+    def opponents(chosen: list[GroupSpec]) -> list[Any]:
+        return [None if s.opponent == "self" else snapshot if s.opponent.startswith("checkpoint")
+                else make(s.opponent, seed=s.seed) for s in chosen]  # fmt: skip
+
+    together = generate_groups(PolicyOutputs(net), specs, opponents(specs), 0.8, 0.99, 0.95)
+    for spec, part in zip(specs, together, strict=True):
+        snapshot.reseed(5)
+        [alone] = generate_groups(PolicyOutputs(net), [spec], opponents([spec]), 0.8, 0.99, 0.95)
+        for field in ("obs", "mask", "actions", "logp", "values", "advantages", "returns"):
+            np.testing.assert_array_equal(getattr(part, field), getattr(alone, field))
+        assert part.results == alone.results and part.games == spec.games
 
 
 def test_spawn_workers_produce_the_same_games():

@@ -49,7 +49,7 @@ class NeuralAgent(Agent):
         logits, _ = self.outputs(obs)
         if self.greedy:
             return np.asarray(np.where(mask != 0, logits, MASKED_LOGIT).argmax(axis=1), dtype=np.int32)
-        return sample_actions(logits, mask, self.temperature, self.rng)[0].astype(np.int32)
+        return sample_actions(logits, mask, self.temperature, self.rng.random(len(ids)))[0].astype(np.int32)
 
 
 def load_policy(path: str | Path) -> tuple[PolicyValueNet, str]:

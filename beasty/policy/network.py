@@ -201,17 +201,18 @@ def sample_actions(
     logits: npt.NDArray[np.float32],
     mask: npt.NDArray[np.uint8],
     temperature: float,
-    rng: np.random.Generator,
+    uniforms: npt.NDArray[np.float64],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-    """Actions drawn from softmax(legal logits / temperature), and their
-    log-probabilities under that distribution (what the PPO ratio compares)."""
+    """Actions drawn from softmax(legal logits / temperature), one uniform in
+    [0, 1) per row, and their log-probabilities under that distribution
+    (what the PPO ratio compares)."""
     legal = mask != 0
     z = logits.astype(np.float64) / temperature
     z -= np.where(legal, z, -np.inf).max(axis=1, keepdims=True)
     weights = np.exp(z, where=legal, out=np.zeros_like(z))  # exactly 0 for illegal actions
     cdf = np.cumsum(weights, axis=1)
     # the first action whose cumulative weight exceeds u: never one of weight 0
-    u = rng.random(len(z))[:, None] * cdf[:, -1:]
+    u = uniforms[:, None] * cdf[:, -1:]
     actions = np.minimum((cdf <= u).sum(axis=1), NUM_ACTIONS - 1)
     logp = z[np.arange(len(z)), actions] - np.log(cdf[:, -1])
     return actions, logp.astype(np.float32)

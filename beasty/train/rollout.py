@@ -1,17 +1,17 @@
 """Game generation on the C batch engine, batched by opponent type.
 
-Each :class:`GroupSpec` is one :class:`GameBatch` of games against one
-opponent: "self" (both seats are the learner and both are trained),
-"checkpoint:<k>" (a past snapshot sampling at the learner's temperature),
-"random" (the C random agent) or one of the scripted opponents.  Deals are
-mirrored (deal d is played from both seats), so the learner trains as first
-and second mover alike.  The learner samples from softmax(logits / T) and
-stores the log-probability of that same tempered distribution.
+Each :class:`GroupSpec` is a group of games against one opponent: "self"
+(both seats are the learner and both are trained), "checkpoint:<k>" (a
+past snapshot sampling at the learner's temperature), "random" (the C
+random agent) or one of the scripted opponents.  All groups play in one
+:class:`GameBatch`, each as if it were alone.  Deals are mirrored (deal d
+is played from both seats), so the learner trains as first and second
+mover alike.  The learner samples from softmax(logits / T) and stores the
+log-probability of that same tempered distribution.
 
-:func:`generate_group` is a plain module-level function of picklable
+:func:`run_groups` is a plain module-level function of picklable
 arguments, so worker processes started with the ``spawn`` method can run it
-after a normal ``pip install`` (nothing depends on the working directory).
-"""
+after a normal ``pip install`` (nothing depends on the working directory)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from beasty._ext import GameBatch
 from beasty.agents import make
 from beasty.agents.base import Agent
 from beasty.agents.neural import NeuralAgent
-from beasty.match import mirrored_deals, one_thread_per_worker, play_out
+from beasty.match import mirrored_group_deals, one_thread_per_worker, play_out
 from beasty.policy.network import NetworkConfig, PolicyOutputs, PolicyValueNet, sample_actions
 
 StateDict = dict[str, npt.NDArray[Any]]
@@ -124,18 +124,25 @@ def compute_gae(
     return advantages, advantages + values
 
 
-def generate_group(
+def generate_groups(
     outputs: PolicyOutputs,
-    spec: GroupSpec,
+    specs: list[GroupSpec],
+    opponents: list[Agent | None],
     temperature: float,
     gamma: float,
     lam: float,
-    opponent: Agent | None,
-) -> Rollout:
-    """Plays ``spec.games`` games (even) against ``opponent`` (None = self-play)."""
-    n = spec.games
-    batch, learner_seat = mirrored_deals(n, spec.seed)
-    rng = np.random.default_rng(spec.seed)
+) -> list[Rollout]:
+    """Plays each group's ``spec.games`` games (even) against its opponent
+    (None = self-play), all groups in one batch so that the learner is
+    asked once per turn.  A group is dealt, and its moves drawn, as if it
+    were alone: every game moves once per step, and the learner draws each
+    group's uniforms from that group's own stream; so a group's rollout
+    does not depend on the groups beside it (the worker backends deal
+    groups apart)."""
+    sizes = [s.games for s in specs]
+    batch, learner_seat = mirrored_group_deals([(s.games, s.seed) for s in specs])
+    group_of = np.repeat(np.arange(len(specs)), sizes)
+    streams = [np.random.default_rng(s.seed) for s in specs]
     keys = ("obs", "mask", "act", "logp", "val", "trajectory")
     steps: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in keys}
 
@@ -143,44 +150,59 @@ def generate_group(
         """Samples the network's moves and records what it saw and did."""
         obs, mask = games.observe(idx)
         logits, values = outputs(obs)
-        actions, logp = sample_actions(logits, mask, temperature, rng)
-        for key, item in zip(keys, (obs, mask, actions, logp, values,
-                                    idx.astype(np.int64) * 2 + games.to_move[idx]), strict=True):  # fmt: skip
+        groups, counts = np.unique(group_of[idx], return_counts=True)  # idx is ascending: groups in order
+        uniforms = np.concatenate([streams[g].random(c) for g, c in zip(groups, counts, strict=True)])
+        actions, logp = sample_actions(logits, mask, temperature, uniforms)
+        seen: tuple[npt.NDArray[Any], ...] = (obs, mask, actions, logp, values,
+                                              idx.astype(np.int64) * 2 + games.to_move[idx])  # fmt: skip
+        for key, item in zip(keys, seen, strict=True):
             steps[key].append(item)
         return actions.astype(np.int32)
 
-    if opponent is None:  # self-play: the learner plays both seats
-        played = play_out(batch, [learner], np.zeros((n, 2), dtype=np.int32))
-    else:
-        seat_actor = np.stack([learner_seat, 1 - learner_seat], 1)  # actor 0, the learner, in its seat
-        played = play_out(batch, [learner, opponent.act_batch], seat_actor)
-    final = played.scores
+    actors = [learner] + [o.act_batch for o in opponents if o is not None]
+    seat_actor = np.zeros((len(batch), 2), dtype=np.int32)  # self-play: the learner plays both seats
+    next_actor = 1
+    for g, opponent in enumerate(opponents):
+        if opponent is not None:
+            games = group_of == g
+            seat_actor[games, 1 - learner_seat[games]] = next_actor
+            next_actor += 1
+    played = play_out(batch, actors, seat_actor)
 
     trajectory = np.concatenate(steps["trajectory"])  # game * 2 + player
-    order = np.argsort(trajectory, kind="stable")  # trajectories contiguous, in time order
-    trajectory = trajectory[order]
-    last = np.ones(len(trajectory), dtype=bool)
-    last[:-1] = trajectory[1:] != trajectory[:-1]
-    game, player = trajectory // 2, trajectory % 2
-    margin = final[game, player] - final[game, 1 - player]
-    rewards = np.where(last, np.sign(margin), 0).astype(np.float32)
-    values = np.concatenate(steps["val"])[order].astype(np.float32)
-    adv, ret = compute_gae(values, rewards, last, gamma, lam)
-    results: dict[str, list[int]] = {}
-    if opponent is not None:
-        m = played.margin(learner_seat)
-        results[spec.opponent] = [int((m > 0).sum()), int((m < 0).sum()), int((m == 0).sum())]
-    return Rollout(
-        obs=np.concatenate(steps["obs"])[order],
-        mask=np.concatenate(steps["mask"])[order],
-        actions=np.concatenate(steps["act"])[order],
-        logp=np.concatenate(steps["logp"])[order].astype(np.float32),
-        values=values,
-        advantages=adv,
-        returns=ret,
-        results=results,
-        games=n,
-    )
+    order = np.argsort(trajectory, kind="stable")  # trajectories contiguous, in time order, groups in order
+    recorded = {k: np.concatenate(v)[order] for k, v in steps.items()}
+    group_of_row = group_of[recorded["trajectory"] // 2]
+    learner_margin = played.margin(learner_seat)
+    rollouts = []
+    for g, (spec, opponent) in enumerate(zip(specs, opponents, strict=True)):
+        rows = group_of_row == g
+        trajectory = recorded["trajectory"][rows]
+        last = np.ones(len(trajectory), dtype=bool)
+        last[:-1] = trajectory[1:] != trajectory[:-1]
+        game, player = trajectory // 2, trajectory % 2
+        margin = played.scores[game, player] - played.scores[game, 1 - player]
+        rewards = np.where(last, np.sign(margin), 0).astype(np.float32)
+        values = recorded["val"][rows].astype(np.float32)
+        adv, ret = compute_gae(values, rewards, last, gamma, lam)
+        results: dict[str, list[int]] = {}
+        if opponent is not None:
+            m = learner_margin[group_of == g]
+            results[spec.opponent] = [int((m > 0).sum()), int((m < 0).sum()), int((m == 0).sum())]
+        rollouts.append(
+            Rollout(
+                obs=recorded["obs"][rows],
+                mask=recorded["mask"][rows],
+                actions=recorded["act"][rows],
+                logp=recorded["logp"][rows].astype(np.float32),
+                values=values,
+                advantages=adv,
+                returns=ret,
+                results=results,
+                games=spec.games,
+            )
+        )
+    return rollouts
 
 
 def _opponent_for(
@@ -216,18 +238,8 @@ def play_groups(
     lam: float,
 ) -> list[Rollout]:
     """Plays each group against its opponent (seeded by the group's seed)."""
-    outputs = PolicyOutputs(net)
-    return [
-        generate_group(
-            outputs,
-            s,
-            temperature,
-            gamma,
-            lam,
-            _opponent_for(s.opponent, s.seed, net.cfg, snapshots, temperature),
-        )
-        for s in specs
-    ]
+    opponents = [_opponent_for(s.opponent, s.seed, net.cfg, snapshots, temperature) for s in specs]
+    return generate_groups(PolicyOutputs(net), specs, opponents, temperature, gamma, lam)
 
 
 def make_generator(backend: str, num_workers: int, ray_address: str = "") -> GameGenerator:

@@ -1,7 +1,9 @@
 """asv benchmarks of one PPO training iteration (beasty[train]): the
-README's default run (``--config default``: 1,024 games per iteration), in
-this process, generation and update timed apart; with its attention
-network and with the flat one (``network.encoder: flat``, width 128).
+README's default run (``--config default``: 1,024 games per iteration, the
+flat network), in this process, generation and update timed apart; and the
+same iteration with the attention network and the settings the default run
+had before it (width 64, minibatches of 1,024, learning rate 3e-4), for
+side-by-side ratios.
 
 ``background`` busy processes (pure Python loops, one per process) share
 the machine during the measurement: with as many as there are cores the
@@ -21,8 +23,16 @@ def _spin() -> None:  # a CPU-bound neighbour
         pass
 
 
-#: the default config's overrides for each network
-ENCODERS = {"attention": {}, "flat": {"network.encoder": "flat", "network.hidden_dim": 128}}
+#: overrides of the default config for each network
+ENCODERS = {
+    "flat": {},
+    "attention": {
+        "network.encoder": "attention",
+        "network.hidden_dim": 64,
+        "ppo.minibatch_size": 1024,
+        "ppo.learning_rate": 3e-4,
+    },
+}
 
 
 class TrainIteration:
