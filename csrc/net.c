@@ -13,11 +13,12 @@ bb_status bb_net_check(const bb_net *net) {
     return net && net->weights && bb_net_size(net->hidden) > 0 ? BB_OK : BB_ERR_PARAM;
 }
 
-/* On x86-64 Linux (GCC or Clang, glibc's ifunc) the matrix loops are also
- * compiled for AVX2 and picked at load time when the CPU has it: twice the
- * floats per instruction.  Without FMA both versions round the same
- * products and sums in the same order, so their results are identical. */
-#if defined(__x86_64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__))
+/* On x86-64 with glibc (its ifunc picks a clone at load time; GCC or
+ * Clang) the matrix loops are also compiled for AVX2, used when the CPU has
+ * it: twice the floats per instruction.  Without FMA both versions round
+ * the same products and sums in the same order, so their results are
+ * identical.  (__GLIBC__ comes from <math.h> above.) */
+#if defined(__x86_64__) && defined(__GLIBC__) && (defined(__GNUC__) || defined(__clang__))
 #define MATRIX_LOOPS __attribute__((target_clones("avx2", "default")))
 #else
 #define MATRIX_LOOPS
@@ -25,8 +26,8 @@ bb_status bb_net_check(const bb_net *net) {
 
 /* out[n_out] = bias + sum_i in[i] * W[i][.], skipping zero inputs; with
  * relu the negatives are clipped. */
-MATRIX_LOOPS static void dense(const float *restrict in, int n_in, const float *restrict w, const float *restrict bias, int n_out,
-                  int relu, float *restrict out) {
+MATRIX_LOOPS static void dense(const float *restrict in, int n_in, const float *restrict w,
+                               const float *restrict bias, int n_out, int relu, float *restrict out) {
     for (int j = 0; j < n_out; j++) out[j] = bias[j];
     for (int i = 0; i < n_in; i++) {
         float x = in[i];

@@ -175,7 +175,8 @@ static int hand_index(const bb_game *g, int p, int species) {
 int bb_game_queue_allows(const bb_game *g, int32_t a) {
     if (g->done || a < 0 || a >= BB_NUM_ACTIONS || g->queue_len >= BB_QUEUE_MAX) return 0;
     int s = ACTIONS[a].species;
-    uint64_t bits = s == BB_CHAMELEON ? chameleon_allowed(g->queue_len, queue_species_mask(g)) : ALLOWED[s][g->queue_len];
+    uint64_t bits =
+        s == BB_CHAMELEON ? chameleon_allowed(g->queue_len, queue_species_mask(g)) : ALLOWED[s][g->queue_len];
     return (int)((bits >> a) & 1);
 }
 

@@ -11,7 +11,8 @@ log-probability of that same tempered distribution.
 
 :func:`run_groups` is a plain module-level function of picklable
 arguments, so worker processes started with the ``spawn`` method can run it
-after a normal ``pip install`` (nothing depends on the working directory)."""
+after a normal ``pip install`` (nothing depends on the working directory).
+"""
 
 from __future__ import annotations
 
