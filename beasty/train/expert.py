@@ -37,7 +37,7 @@ from beasty.agents.guided import NetworkFileError, read_network, save_network
 from beasty.agents.search import ROLLOUT_CHAMPION_SETTINGS
 from beasty.files import check_writable
 from beasty.match import Actor, derive_seed, play_out, worker_pool
-from beasty.policy.network import MASKED_LOGIT, NetworkConfig, PolicyValueNet, c_weights, load_c_weights
+from beasty.policy.network import NetworkConfig, PolicyValueNet, c_weights, load_c_weights, masked_logits
 
 Floats = npt.NDArray[np.float32]
 
@@ -226,8 +226,8 @@ def losses(net: PolicyValueNet, data: dict[str, torch.Tensor]) -> tuple[torch.Te
     """Cross-entropy to the visit distribution over the legal actions, and
     the value's squared error."""
     logits, value = net(data["obs"])
-    logits = torch.where(data["mask"], logits, torch.full_like(logits, MASKED_LOGIT))
-    policy_loss = -(data["target"] * torch.log_softmax(logits, dim=-1)).sum(-1).mean()
+    logp = torch.log_softmax(masked_logits(logits, data["mask"]), dim=-1)
+    policy_loss = -(data["target"] * logp).sum(-1).mean()
     value_loss = ((value - data["result"]) ** 2).mean()
     return policy_loss, value_loss
 
