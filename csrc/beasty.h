@@ -147,7 +147,11 @@ typedef struct bb_game {
     bb_rng rng;                            /* per-game generator, used by bb_game_deal */
 } bb_game;
 
-/* The history is public: player start_player ^ (t & 1) played history[t],
+/* Cells past a zone's length (queue, bar, THAT'S IT, hands, history) are
+ * 0: bb_game_validate checks it, every move keeps it, and the rules rely on
+ * it (a hand is searched as one word).
+ *
+ * The history is public: player start_player ^ (t & 1) played history[t],
  * so the queue, bar and THAT'S IT can be replayed from it (the search
  * infers the opponent's hand from their earlier choices this way).  A
  * state loaded without a history (history_len 0 < turn) keeps none. */

@@ -15,6 +15,13 @@
 #define SP(c) ((int)((c) & 0x0F))
 #define OWNER(c) ((int)(((c) >> 4) & 1))
 #define ALL_SPECIES (((1u << BB_NUM_SPECIES) - 1) << 1) /* bits 1..12 */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define LITTLE_ENDIAN32(w) __builtin_bswap32(w)
+#define LITTLE_ENDIAN64(w) __builtin_bswap64(w)
+#else
+#define LITTLE_ENDIAN32(w) (w)
+#define LITTLE_ENDIAN64(w) (w)
+#endif
 
 /* The action table documented in beasty.h: {species, copy, param}. */
 static const bb_action_info ACTIONS[BB_NUM_ACTIONS] = {
@@ -166,10 +173,28 @@ int32_t bb_game_legal(const bb_game *g, uint8_t *mask, int32_t *out) {
     return n;
 }
 
+/* A hand is handled as one little-endian word, cell h in byte h: a few
+ * word operations instead of loops whose exits no branch predictor guesses
+ * (random hands make them unpredictable). */
+_Static_assert(BB_HAND_MAX == 4, "a hand is one 32-bit word");
+static uint32_t hand_word(const bb_game *g, int p) {
+    uint32_t w;
+    memcpy(&w, g->hand[p], BB_HAND_MAX);
+    return LITTLE_ENDIAN32(w);
+}
+
+static void set_hand_word(bb_game *g, int p, uint32_t w) {
+    w = LITTLE_ENDIAN32(w);
+    memcpy(g->hand[p], &w, BB_HAND_MAX);
+}
+
+/* Index of `species` in player p's hand, -1 if absent: the first zero byte
+ * of (cells ^ species), "Hacker's Delight" 6-1; the lowest flag it raises
+ * is exact.  Empty cells are 0, never a species. */
 static int hand_index(const bb_game *g, int p, int species) {
-    for (int h = 0; h < g->hand_len[p]; h++)
-        if (SP(g->hand[p][h]) == species) return h;
-    return -1;
+    uint32_t diff = (hand_word(g, p) & 0x0F0F0F0Fu) ^ (0x01010101u * (uint32_t)species);
+    uint32_t zero = (diff - 0x01010101u) & ~diff & 0x80808080u;
+    return zero ? __builtin_ctz(zero) >> 3 : -1;
 }
 
 int bb_game_queue_allows(const bb_game *g, int32_t a) {
@@ -188,7 +213,7 @@ int bb_game_is_legal(const bb_game *g, int32_t a) {
 static void to_thats_it(bb_game *g, uint8_t c) { g->thats_it[g->ti_len++] = (uint8_t)(c & ~FLAG); }
 
 static void queue_remove(bb_game *g, int i) {
-    memmove(&g->queue[i], &g->queue[i + 1], (size_t)(g->queue_len - i - 1));
+    for (; i + 1 < g->queue_len; i++) g->queue[i] = g->queue[i + 1]; /* at most 4 cells: no memmove call */
     g->queue[--g->queue_len] = 0;
 }
 
@@ -196,7 +221,7 @@ static void queue_remove(bb_game *g, int i) {
  * shift back by one and keep their order. */
 static void queue_move_forward(bb_game *g, int from, int to) {
     uint8_t c = g->queue[from];
-    memmove(&g->queue[to + 1], &g->queue[to], (size_t)(from - to));
+    for (int i = from; i > to; i--) g->queue[i] = g->queue[i - 1];
     g->queue[to] = c;
 }
 
@@ -333,17 +358,15 @@ static void act(bb_game *g, int pos, int s, int param) {
  * Acting moves animals only forward and removes only animals ahead, so the
  * front-most unflagged recurring animal is always the next one (A4). */
 static void recurring_pass(bb_game *g) {
+    const uint32_t recurring = 1u << BB_HIPPO | 1u << BB_CROCODILE | 1u << BB_GIRAFFE;
     for (;;) {
-        int found = -1;
-        for (int i = 0; i < g->queue_len; i++) {
+        uint32_t waiting = 0; /* bit i: queue[i] is recurring and has not acted */
+        for (int i = 0; i < BB_QUEUE_MAX; i++) { /* cells past the queue are 0: no species */
             uint8_t c = g->queue[i];
-            int s = SP(c);
-            if (!(c & FLAG) && (s == BB_HIPPO || s == BB_CROCODILE || s == BB_GIRAFFE)) {
-                found = i;
-                break;
-            }
+            waiting |= (recurring >> SP(c) & (uint32_t)!(c & FLAG)) << i;
         }
-        if (found < 0) break;
+        if (!waiting) break;
+        int found = __builtin_ctz(waiting);
         g->queue[found] |= FLAG;
         act(g, found, SP(g->queue[found]), BB_NO_PARAM);
     }
@@ -356,8 +379,9 @@ void bb_game_play_legal(bb_game *g, int32_t a) {
     int h = hand_index(g, p, info->species);
     uint8_t card = g->hand[p][h];
     /* 1. play: leave the hand (later cards shift left), join the back */
-    memmove(&g->hand[p][h], &g->hand[p][h + 1], (size_t)(g->hand_len[p] - h - 1));
-    g->hand[p][--g->hand_len[p]] = 0;
+    uint32_t hand = hand_word(g, p), below = (1u << (8 * h)) - 1;
+    set_hand_word(g, p, (hand & below) | ((hand >> 8) & ~below));
+    g->hand_len[p]--;
     int pos = g->queue_len++;
     g->queue[pos] = (uint8_t)(card | FLAG);
     /* 2. on-play action (a chameleon uses the imitated species) */
@@ -448,19 +472,21 @@ static uint64_t mix64(uint64_t h, uint64_t v) {
     return h ^ (h >> 29);
 }
 
-/* Zones hash as whole words (cells past a zone's length are 0); the tail
- * word is zero-padded. */
-static uint64_t bytes_hash(uint64_t h, const uint8_t *bytes, size_t n) {
-    size_t i = 0;
+/* Folds a zone of BB_NUM_CARDS cells holding n cards in words of 8 cells;
+ * the last word, read whole and masked to the zone, is the little-endian
+ * word of its cells, zero-padded (no loop over single bytes). */
+_Static_assert(BB_NUM_CARDS % 8 == 0, "a zone's last word lies inside the zone");
+static uint64_t zone_hash(uint64_t h, const uint8_t *cells, int n) {
+    int i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
-        memcpy(&w, bytes + i, 8);
+        memcpy(&w, cells + i, 8);
         h = mix64(h, w);
     }
     if (i < n) {
-        uint64_t w = 0;
-        for (size_t j = 0; i + j < n; j++) w |= (uint64_t)bytes[i + j] << (8 * j);
-        h = mix64(h, w);
+        uint64_t w;
+        memcpy(&w, cells + i, 8);
+        h = mix64(h, LITTLE_ENDIAN64(w) & (~0ull >> (64 - 8 * (n - i))));
     }
     return h;
 }
@@ -475,10 +501,12 @@ uint64_t bb_game_infoset_hash(const bb_game *g) {
                       (uint64_t)g->start_player << 41 | (uint64_t)g->early_stop << 42 |
                       (uint64_t)g->done << 43 | (uint64_t)g->history_len << 48;
     uint64_t h = mix64(mix64(own, counts), (uint64_t)g->queue_len << 16 | g->bar_len << 8 | g->ti_len);
-    h = bytes_hash(h, g->queue, BB_QUEUE_MAX);
-    h = bytes_hash(h, g->bar, g->bar_len);
-    h = bytes_hash(h, g->thats_it, g->ti_len);
-    return bytes_hash(h, g->history, g->history_len);
+    uint64_t queue = 0; /* the queue's 5 cells as a little-endian word, zero-padded */
+    memcpy(&queue, g->queue, BB_QUEUE_MAX);
+    h = mix64(h, LITTLE_ENDIAN64(queue));
+    h = zone_hash(h, g->bar, g->bar_len);
+    h = zone_hash(h, g->thats_it, g->ti_len);
+    return zone_hash(h, g->history, g->history_len);
 }
 
 static int valid_cards(const uint8_t *cards, int n, int cap) {
