@@ -9,8 +9,14 @@
 #define SP(c) ((int)((c) & 0x0F))
 #define OWNER(c) ((int)(((c) >> 4) & 1))
 
+/* The C library's memset, called through a pointer the compiler cannot
+ * see through: GCC expands a constant-size memset into `rep stos`, which
+ * made observing 1.7x slower at batch 1,024 than the library's vector
+ * stores (bench_main). */
+static void *(*volatile const library_memset)(void *, int, size_t) = memset;
+
 void bb_game_observe(const bb_game *g, int32_t player, float *out) {
-    memset(out, 0, sizeof(float) * BB_OBS_DIM);
+    library_memset(out, 0, sizeof(float) * BB_OBS_DIM);
     int me = player & 1, opp = 1 - me;
     for (int i = 0; i < g->queue_len; i++) {
         uint8_t c = g->queue[i];
