@@ -149,7 +149,8 @@ typedef struct bb_game {
 
 /* Cells past a zone's length (queue, bar, THAT'S IT, hands, history) are
  * 0: bb_game_validate checks it, every move keeps it, and the rules rely on
- * it (a hand is searched as one word).
+ * it (a hand is searched as one word, the queue's recurring animals are
+ * looked for in all five cells).
  *
  * The history is public: player start_player ^ (t & 1) played history[t],
  * so the queue, bar and THAT'S IT can be replayed from it (the search
