@@ -60,19 +60,16 @@ bb_status bb_batch_step(bb_game *games, int32_t n, const int32_t *idx, int32_t k
             if (bad) *bad = j;
             return BB_ERR_INDEX;
         }
-        int32_t s0 = 0, s1 = 0;
-        if (scores || (rewards && g->done)) { /* the bar is summed only when asked for */
-            s0 = bb_game_score(g, 0);
-            s1 = bb_game_score(g, 1);
-        }
+        int32_t points[2] = {0, 0};
+        if (scores || (rewards && g->done)) bb_game_scores(g, points); /* the bar is summed only when asked for */
         if (scores) {
-            scores[2 * j] = s0;
-            scores[2 * j + 1] = s1;
+            scores[2 * j] = points[0];
+            scores[2 * j + 1] = points[1];
         }
         if (dones) dones[j] = g->done;
         if (rewards) {
             float r = 0.0f;
-            if (g->done) r = s0 > s1 ? 1.0f : (s1 > s0 ? -1.0f : 0.0f);
+            if (g->done) r = points[0] > points[1] ? 1.0f : (points[1] > points[0] ? -1.0f : 0.0f);
             rewards[2 * j] = r;
             rewards[2 * j + 1] = r != 0.0f ? -r : 0.0f;
         }

@@ -203,6 +203,8 @@ void bb_game_play_legal(bb_game *g, int32_t a);
 uint32_t bb_game_played_species(const bb_game *g, int32_t owner);
 /* Bar points of player p. */
 int32_t bb_game_score(const bb_game *g, int32_t p);
+/* Bar points of both players, scores[p]. */
+void bb_game_scores(const bb_game *g, int32_t scores[2]);
 /* Once done: 0 or 1 for the winner, -1 for a draw.  -2 while running. */
 int32_t bb_game_winner(const bb_game *g);
 /* 1 if the game is over under its early_stop setting. */

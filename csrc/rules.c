@@ -451,17 +451,28 @@ uint32_t bb_game_played_species(const bb_game *g, int32_t owner) {
     return m;
 }
 
+void bb_game_scores(const bb_game *g, int32_t scores[2]) {
+    int32_t total = 0, second = 0; /* one pass, no branch on the owner */
+    for (int i = 0; i < g->bar_len; i++) {
+        int32_t points = BB_POINTS[SP(g->bar[i])];
+        total += points;
+        second += OWNER(g->bar[i]) * points;
+    }
+    scores[0] = total - second;
+    scores[1] = second;
+}
+
 int32_t bb_game_score(const bb_game *g, int32_t p) {
-    int32_t s = 0;
-    for (int i = 0; i < g->bar_len; i++)
-        if (OWNER(g->bar[i]) == p) s += BB_POINTS[SP(g->bar[i])];
-    return s;
+    int32_t scores[2];
+    bb_game_scores(g, scores);
+    return p == 0 || p == 1 ? scores[p] : 0;
 }
 
 int32_t bb_game_winner(const bb_game *g) {
     if (!g->done) return -2;
-    int32_t s0 = bb_game_score(g, 0), s1 = bb_game_score(g, 1);
-    return s0 > s1 ? 0 : (s1 > s0 ? 1 : -1);
+    int32_t s[2];
+    bb_game_scores(g, s);
+    return s[0] > s[1] ? 0 : (s[1] > s[0] ? 1 : -1);
 }
 
 /* ---------------------------------------------------------- infoset */

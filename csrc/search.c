@@ -302,7 +302,9 @@ static int sample_world(const bb_search *s, const bb_game *g, int inferred, bb_r
 /* ------------------------------------------------------------ endgame */
 /* 64 * result + margin, or with margin == 0 the result alone (64 * result). */
 static int32_t terminal_value(const bb_game *g, int player, int margin_too) {
-    int32_t margin = bb_game_score(g, player) - bb_game_score(g, 1 - player);
+    int32_t scores[2];
+    bb_game_scores(g, scores);
+    int32_t margin = scores[player] - scores[1 - player];
     int32_t result = RESULT_UNIT * ((margin > 0) - (margin < 0));
     return margin_too ? result + margin : result;
 }

@@ -798,8 +798,7 @@ cdef class GameBatch:
         cdef int32_t[:, ::1] v = out
         with self.lock:
             for i in range(self.n):
-                v[i, 0] = c.bb_game_score(&self.games[i], 0)
-                v[i, 1] = c.bb_game_score(&self.games[i], 1)
+                c.bb_game_scores(&self.games[i], &v[i, 0])
         return out
 
     def winner(self, i):

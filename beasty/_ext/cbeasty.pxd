@@ -92,6 +92,7 @@ cdef extern from "beasty.h" nogil:
     void bb_game_play_legal(bb_game *g, int32_t a)
     uint32_t bb_game_played_species(const bb_game *g, int32_t owner)
     int32_t bb_game_score(const bb_game *g, int32_t p)
+    void bb_game_scores(const bb_game *g, int32_t *scores)
     int32_t bb_game_winner(const bb_game *g)
     int bb_game_is_terminal(const bb_game *g)
     bb_status bb_game_validate(const bb_game *g, int full)
