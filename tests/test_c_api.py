@@ -2,6 +2,7 @@
 compiles against the installed beasty and plays the engine's games."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,8 @@ import pytest
 import beasty
 from beasty._ext import GameBatch, RandomPolicy
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cython_extension"
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "cython_extension"
 
 
 def test_headers_and_library_are_found():
@@ -45,3 +47,27 @@ def test_a_cython_extension_built_against_beasty_steps_the_same_games(tmp_path):
         running = np.flatnonzero(~games.done).astype(np.int32)
         games.step(games.actions(policy, 9, running), running)
     assert np.array_equal(from_extension, games.scores())
+
+
+def test_the_plain_cmake_build_makes_a_bench_main_that_plays(tmp_path):
+    """The README's C-only build: the core and bench_main, no Python or Cython."""
+    cmake = shutil.which("cmake")
+    assert cmake, "cmake is in the test extras"
+    build = tmp_path / "build-c"
+    for step in ([cmake, "-S", ROOT, "-B", build], [cmake, "--build", build, "--target", "bench_main"]):
+        done = subprocess.run(step, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    bench = next(build.rglob("bench_main*"))
+    run = subprocess.run([bench, "64", "6400"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "random play",
+        "random play, with rewards and points",
+        "observe+mask",
+    ]
+    for line in lines:
+        rate = re.search(r"([0-9.]+)M (turns|writes)/s", line)
+        assert rate and float(rate.group(1)) > 0, line
+    bad = subprocess.run([bench, "0"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "usage: bench_main" in bad.stderr
