@@ -149,8 +149,10 @@ typedef struct bb_game {
 
 /* Cells past a zone's length (queue, bar, THAT'S IT, hands, history) are
  * 0: bb_game_validate checks it, every move keeps it, and the rules rely on
- * it (a hand is searched as one word, the queue's recurring animals are
- * looked for in all five cells).
+ * it (a hand is searched as one word and its four cells are all read for
+ * the legal actions, the queue's five cells are all read for recurring
+ * animals and for what a chameleon may imitate, and the information-set
+ * hash reads whole words of the bar, THAT'S IT and the history).
  *
  * The history is public: player start_player ^ (t & 1) played history[t],
  * so the queue, bar and THAT'S IT can be replayed from it (the search

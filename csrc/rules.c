@@ -7,6 +7,7 @@
  * chameleon acts with the imitated species' strength and identity for its
  * one action only (A5-A10).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "beasty.h"
@@ -82,28 +83,18 @@ void bb_game_reset(bb_game *g, uint64_t seed, int early_stop) {
 }
 
 /* ------------------------------------------------------------ legal */
-static uint32_t queue_species_mask(const bb_game *g) {
-    uint32_t m = 0;
-    for (int i = 0; i < g->queue_len; i++) m |= 1u << SP(g->queue[i]);
-    return m;
-}
-
-/* First chameleon action imitating species s (the ACTIONS table's order:
- * skunk, parrot targets 0-3, kangaroo hops 1-2, then one per species);
- * 0 for the chameleon itself, which is never imitated. */
-static const int8_t COPY_FIRST[BB_NUM_SPECIES + 1] = {0, 11, 12, 16, 18, 0, 19, 20, 21, 22, 23, 24, 25};
-
 /* Bits from `first` on for the parrot targets 0..q-1 and the kangaroo hops
  * 1..min(2, q), for a queue of q animals. */
 #define TARGETS(first, q) (((1ull << (q)) - 1) << (first))
 #define HOPS(first, q) ((q) >= 2 ? 3ull << (first) : (q) == 1 ? 1ull << (first) : 0)
 #define ONE(a) (1ull << (a))
 #define SAME(a) {ONE(a), ONE(a), ONE(a), ONE(a), ONE(a)}
+#define BY_LENGTH(F, first) {F(first, 0), F(first, 1), F(first, 2), F(first, 3), F(first, 4)}
 
 /* The actions the queue allows a species' card, by queue length 0..4 (A11,
  * A12): a parrot must take a target when there is one, a kangaroo must hop
  * when it can.  Indices as in ACTIONS; the chameleon's row is its action
- * with nothing to imitate (see chameleon_allowed).  A table lookup instead
+ * with nothing to imitate (see chameleon_actions).  A table lookup instead
  * of a branch per card: the species in a hand are unpredictable. */
 static const uint64_t ALLOWED[BB_NUM_SPECIES + 1][BB_QUEUE_MAX] = {
     {0, 0, 0, 0, 0},
@@ -113,32 +104,39 @@ static const uint64_t ALLOWED[BB_NUM_SPECIES + 1][BB_QUEUE_MAX] = {
     SAME(9), SAME(10), SAME(26), SAME(27), SAME(28), SAME(29), SAME(30), SAME(31), SAME(32),
 };
 
-/* A chameleon imitates an animal in the queue other than a chameleon
- * (A5), with that species' parameters; with none it does nothing. */
-static uint64_t chameleon_allowed(int qlen, uint32_t qmask) {
-    uint32_t copyable = qmask & ~(1u << BB_CHAMELEON);
-    if (copyable == 0) return ONE(FIRST[BB_CHAMELEON]);
+/* The chameleon's actions imitating a species in the queue, by queue length
+ * 0..4 (A5: the imitated species' parameters; indices as in ACTIONS).  No
+ * row for an empty cell or a chameleon, which is never imitated. */
+static const uint64_t IMITATE[BB_NUM_SPECIES + 1][BB_QUEUE_MAX] = {
+    {0, 0, 0, 0, 0},
+    SAME(11),                                                                        /* skunk */
+    BY_LENGTH(TARGETS, 12),                                                          /* parrot */
+    BY_LENGTH(HOPS, 16),                                                             /* kangaroo */
+    SAME(18),                                                                        /* monkey */
+    {0, 0, 0, 0, 0},                                                                 /* chameleon */
+    SAME(19), SAME(20), SAME(21), SAME(22), SAME(23), SAME(24), SAME(25),
+};
+
+/* A chameleon imitates an animal in the queue other than a chameleon; with
+ * none it does nothing.  All five cells are read (past the queue they are
+ * 0, an empty row): no loop over the species present, whose count varies. */
+static uint64_t chameleon_actions(const bb_game *g) {
     uint64_t bits = 0;
-    for (uint32_t m = copyable; m; m &= m - 1) {
-        int c = __builtin_ctz(m);
-        bits |= c == BB_PARROT ? TARGETS(COPY_FIRST[c], qlen)
-              : c == BB_KANGAROO ? HOPS(COPY_FIRST[c], qlen)
-              : ONE(COPY_FIRST[c]);
-    }
-    return bits;
+    for (int i = 0; i < BB_QUEUE_MAX; i++) bits |= IMITATE[SP(g->queue[i])][g->queue_len];
+    return bits ? bits : ONE(FIRST[BB_CHAMELEON]);
 }
 
 static uint64_t legal_bits(const bb_game *g) {
     if (g->done || g->queue_len >= BB_QUEUE_MAX) return 0; /* a full queue exists only inside a turn */
     uint64_t bits = 0;
     int p = g->to_move, chameleon = 0;
-    for (int h = 0; h < g->hand_len[p]; h++) {
+    for (int h = 0; h < BB_HAND_MAX; h++) { /* empty cells are 0, whose ALLOWED row is empty */
         int s = SP(g->hand[p][h]);
         bits |= ALLOWED[s][g->queue_len];
         chameleon |= s == BB_CHAMELEON;
     }
     if (chameleon) /* only the chameleon's actions depend on the species in the queue */
-        bits = (bits & ~ONE(FIRST[BB_CHAMELEON])) | chameleon_allowed(g->queue_len, queue_species_mask(g));
+        bits = (bits & ~ONE(FIRST[BB_CHAMELEON])) | chameleon_actions(g);
     return bits;
 }
 
@@ -200,8 +198,7 @@ static int hand_index(const bb_game *g, int p, int species) {
 int bb_game_queue_allows(const bb_game *g, int32_t a) {
     if (g->done || a < 0 || a >= BB_NUM_ACTIONS || g->queue_len >= BB_QUEUE_MAX) return 0;
     int s = ACTIONS[a].species;
-    uint64_t bits =
-        s == BB_CHAMELEON ? chameleon_allowed(g->queue_len, queue_species_mask(g)) : ALLOWED[s][g->queue_len];
+    uint64_t bits = s == BB_CHAMELEON ? chameleon_actions(g) : ALLOWED[s][g->queue_len];
     return (int)((bits >> a) & 1);
 }
 
@@ -355,22 +352,30 @@ static void act(bb_game *g, int pos, int s, int param) {
 
 /* Step 3: the recurring animals at the start of the step act once each,
  * front to back; the card played this turn carries FLAG and is skipped.
- * Acting moves animals only forward and removes only animals ahead, so the
- * front-most unflagged recurring animal is always the next one (A4). */
+ * The waiting animals are found once: a recurring animal moves only itself
+ * forward and removes only animals ahead of it, so those still waiting
+ * (all behind it) keep their order and move forward by the number removed,
+ * and the front-most of them is always the next to act (A4). */
+#define RECURRING (1u << BB_HIPPO | 1u << BB_CROCODILE | 1u << BB_GIRAFFE)
+#define WAITS(c) (uint8_t)(!((c) & FLAG) && (RECURRING >> ((c) & 15) & 1))
+#define WAITS4(c) WAITS(c), WAITS((c) + 1), WAITS((c) + 2), WAITS((c) + 3)
+#define WAITS16(c) WAITS4(c), WAITS4((c) + 4), WAITS4((c) + 8), WAITS4((c) + 12)
+#define WAITS64(c) WAITS16(c), WAITS16((c) + 16), WAITS16((c) + 32), WAITS16((c) + 48)
+/* WAITING[c]: 1 for a cell c that holds a recurring animal not played this turn. */
+static const uint8_t WAITING[256] = {WAITS64(0), WAITS64(64), WAITS64(128), WAITS64(192)};
+
 static void recurring_pass(bb_game *g) {
-    const uint32_t recurring = 1u << BB_HIPPO | 1u << BB_CROCODILE | 1u << BB_GIRAFFE;
-    for (;;) {
-        uint32_t waiting = 0; /* bit i: queue[i] is recurring and has not acted */
-        for (int i = 0; i < BB_QUEUE_MAX; i++) { /* cells past the queue are 0: no species */
-            uint8_t c = g->queue[i];
-            waiting |= (recurring >> SP(c) & (uint32_t)!(c & FLAG)) << i;
-        }
-        if (!waiting) break;
-        int found = __builtin_ctz(waiting);
-        g->queue[found] |= FLAG;
-        act(g, found, SP(g->queue[found]), BB_NO_PARAM);
+    uint32_t waiting = 0; /* bit i: queue[i] is recurring and has not acted */
+    for (int i = 0; i < BB_QUEUE_MAX; i++) { /* cells past the queue are 0: no species */
+        uint8_t c = g->queue[i];
+        waiting |= (uint32_t)WAITING[c] << i;
+        g->queue[i] = (uint8_t)(c & ~FLAG);
     }
-    for (int i = 0; i < g->queue_len; i++) g->queue[i] &= (uint8_t)~FLAG;
+    while (waiting) {
+        int found = __builtin_ctz(waiting), before = g->queue_len;
+        act(g, found, SP(g->queue[found]), BB_NO_PARAM);
+        waiting = (waiting & ~((2u << found) - 1)) >> (before - g->queue_len);
+    }
 }
 
 void bb_game_play_legal(bb_game *g, int32_t a) {
@@ -483,41 +488,71 @@ static uint64_t mix64(uint64_t h, uint64_t v) {
     return h ^ (h >> 29);
 }
 
-/* Folds a zone of BB_NUM_CARDS cells holding n cards in words of 8 cells;
- * the last word, read whole and masked to the zone, is the little-endian
- * word of its cells, zero-padded (no loop over single bytes). */
-_Static_assert(BB_NUM_CARDS % 8 == 0, "a zone's last word lies inside the zone");
-static uint64_t zone_hash(uint64_t h, const uint8_t *cells, int n) {
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
+/* The information set is folded word by word: a zone's words are gathered
+ * first and mixed in one loop, and the own cards' species are read as whole
+ * words through a table, so the number of words and cards, which differs
+ * from game to game, costs one guessed loop exit instead of five. */
+_Static_assert(BB_NUM_CARDS % 8 == 0, "a zone is whole words");
+#define ZONE_WORDS (BB_NUM_CARDS / 8)
+
+/* Appends a zone of n cards to words[*count..] as little-endian words of 8
+ * cells: all of the zone's words are copied and the count grows by those
+ * that hold cards (cells past n are 0, so the last needs no mask). */
+static void gather_zone(uint64_t *words, int *count, const uint8_t *cells, int n) {
+    for (int i = 0; i < ZONE_WORDS; i++) {
         uint64_t w;
-        memcpy(&w, cells + i, 8);
-        h = mix64(h, w);
+        memcpy(&w, cells + 8 * i, 8);
+        words[*count + i] = LITTLE_ENDIAN64(w);
     }
-    if (i < n) {
-        uint64_t w;
-        memcpy(&w, cells + i, 8);
-        h = mix64(h, LITTLE_ENDIAN64(w) & (~0ull >> (64 - 8 * (n - i))));
-    }
-    return h;
+    *count += (n + 7) / 8;
+}
+
+/* SPECIES_PAIR[a | b << 4] = bit a | bit b, less bit 0 (an empty cell). */
+#define PAIR(v) (uint16_t)(((1u << ((v) & 15)) | (1u << ((v) >> 4))) & ~1u)
+#define PAIR4(v) PAIR(v), PAIR((v) + 1), PAIR((v) + 2), PAIR((v) + 3)
+#define PAIR16(v) PAIR4(v), PAIR4((v) + 4), PAIR4((v) + 8), PAIR4((v) + 12)
+#define PAIR64(v) PAIR16(v), PAIR16((v) + 16), PAIR16((v) + 32), PAIR16((v) + 48)
+static const uint16_t SPECIES_PAIR[256] = {PAIR64(0), PAIR64(64), PAIR64(128), PAIR64(192)};
+
+/* Bit SP(c) for every card c among the 8 cells of a little-endian word
+ * (empty cells 0): the species of cells 2i and 2i+1 meet in byte 2i, and
+ * each such byte is one table read. */
+static uint64_t species_set(uint64_t cells) {
+    uint64_t species = cells & 0x0F0F0F0F0F0F0F0Full;
+    uint64_t pairs = species | species >> 4;
+    return SPECIES_PAIR[pairs & 0xFF] | SPECIES_PAIR[pairs >> 16 & 0xFF] | SPECIES_PAIR[pairs >> 32 & 0xFF] |
+           SPECIES_PAIR[pairs >> 48 & 0xFF];
 }
 
 uint64_t bb_game_infoset_hash(const bb_game *g) {
     int me = g->to_move;
-    uint64_t own = 0; /* own hand and pile as sets: the pile's order is hidden */
-    for (int h = 0; h < g->hand_len[me]; h++) own |= 1ull << SP(g->hand[me][h]);
-    for (int i = g->deck_pos[me]; i < BB_DECK_MAX; i++) own |= 1ull << (16 + SP(g->deck[me][i]));
+    /* own hand and pile as sets (the pile's order is hidden); the pile's
+     * cells below deck_pos, already drawn, are masked out */
+    _Static_assert(BB_DECK_MAX == 8, "a pile is one word");
+    uint64_t pile;
+    memcpy(&pile, g->deck[me], BB_DECK_MAX);
+    int drawn_bits = 4 * g->deck_pos[me]; /* shifted twice: one shift by 64 is undefined */
+    pile = LITTLE_ENDIAN64(pile) & ((~0ull << drawn_bits) << drawn_bits);
+    uint64_t own = species_set(hand_word(g, me)) | species_set(pile) << 16;
     uint64_t counts = (uint64_t)g->hand_len[0] | (uint64_t)g->hand_len[1] << 8 | (uint64_t)g->deck_pos[0] << 16 |
                       (uint64_t)g->deck_pos[1] << 24 | (uint64_t)g->turn << 32 | (uint64_t)me << 40 |
                       (uint64_t)g->start_player << 41 | (uint64_t)g->early_stop << 42 |
                       (uint64_t)g->done << 43 | (uint64_t)g->history_len << 48;
     uint64_t h = mix64(mix64(own, counts), (uint64_t)g->queue_len << 16 | g->bar_len << 8 | g->ti_len);
-    uint64_t queue = 0; /* the queue's 5 cells as a little-endian word, zero-padded */
-    memcpy(&queue, g->queue, BB_QUEUE_MAX);
-    h = mix64(h, LITTLE_ENDIAN64(queue));
-    h = zone_hash(h, g->bar, g->bar_len);
-    h = zone_hash(h, g->thats_it, g->ti_len);
-    return zone_hash(h, g->history, g->history_len);
+    /* The queue's 5 cells as a little-endian word, zero-padded: 8 bytes of
+     * the game read at once and masked (copying 5 into a zeroed local
+     * defeats store-to-load forwarding and stalls the hash chain). */
+    uint64_t queue;
+    _Static_assert(offsetof(bb_game, queue) + 8 <= sizeof(bb_game), "the queue's word lies inside the game");
+    memcpy(&queue, (const unsigned char *)g + offsetof(bb_game, queue), 8);
+    h = mix64(h, LITTLE_ENDIAN64(queue) & (~0ull >> (64 - 8 * BB_QUEUE_MAX)));
+    uint64_t words[3 * ZONE_WORDS];
+    int count = 0;
+    gather_zone(words, &count, g->bar, g->bar_len);
+    gather_zone(words, &count, g->thats_it, g->ti_len);
+    gather_zone(words, &count, g->history, g->history_len);
+    for (int i = 0; i < count; i++) h = mix64(h, words[i]);
+    return h;
 }
 
 static int valid_cards(const uint8_t *cards, int n, int cap) {
