@@ -39,6 +39,21 @@ def test_out_of_range_action_raises(bad):
     assert [games.get_state(i) for i in range(2)] == before
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint64])
+def test_out_of_range_action_raises_for_every_dtype(dtype):
+    # int32 and narrower reach C unchecked (C checks the range); wider ones
+    # are checked before the cast, which would wrap 2**32 + a legal index
+    games = GameBatch(3, seed=4)
+    before = [games.get_state(i) for i in range(3)]
+    acts = [games.legal_actions(i)[0] for i in range(3)]
+    illegal = next(a for a in range(NUM_ACTIONS) if a not in games.legal_actions(0))
+    bad = 2**32 + acts[2] if np.iinfo(dtype).max >= 2**32 else np.iinfo(dtype).max
+    # an in-range illegal action comes first; the index out of range is the one reported
+    with pytest.raises(ValueError, match=f"illegal action index {bad} at position 2"):
+        games.step(np.array([illegal, acts[1], bad], dtype=dtype))
+    assert [games.get_state(i) for i in range(3)] == before
+
+
 def test_illegal_action_raises_and_steps_nothing():
     games = GameBatch(3, seed=2)
     before = [games.get_state(i) for i in range(3)]

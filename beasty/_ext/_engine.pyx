@@ -597,10 +597,10 @@ cdef class GameBatch:
             raise TypeError(f"actions must hold integers, got dtype {acts.dtype}")
         if acts.shape != (k,):
             raise ValueError(f"actions must have shape ({k},), got {acts.shape}")
-        if k and (acts.min() < 0 or acts.max() >= c.BB_NUM_ACTIONS):
-            j = int(np.flatnonzero((acts < 0) | (acts >= c.BB_NUM_ACTIONS))[0])
-            raise ValueError(f"illegal action index {int(acts[j])} at position {j} "
-                             f"(valid indices are 0..{c.BB_NUM_ACTIONS - 1})")
+        # int32 and narrower go to C as they are, and C checks the range with
+        # legality; wider values are checked here, before a cast could wrap them
+        if not np.can_cast(acts.dtype, np.int32):
+            _check_action_range(acts)
         acts32 = np.ascontiguousarray(acts, dtype=np.int32)
         rewards = _out_buffer(rewards, "rewards", np.float32, (k, 2))
         dones = _out_buffer(dones, "dones", np.bool_, (k,))
@@ -618,6 +618,7 @@ cdef class GameBatch:
             st = c.bb_batch_step(self.games, self.n, idx_p, k, &act_v[0], self.auto_reset,
                                  &rew_v[0, 0], &done_v[0], &score_v[0, 0], &bad)
         if st != c.BB_OK:
+            _check_action_range(acts32)  # an index out of range is reported first, wherever it is
             game = bad if ids is None else int(ids[bad])
             if st == c.BB_ERR_DONE:
                 raise ValueError(f"game {game} is over (position {bad}); reset it first")
@@ -965,7 +966,15 @@ cdef bint _repeats(const int32_t[::1] idx, int n):
     return twice
 
 
-def _out_buffer(buf, str name, dtype, tuple shape):
+cdef _check_action_range(acts):
+    """Raises for the first action index outside 0..NUM_ACTIONS-1."""
+    if acts.size and (acts.min() < 0 or acts.max() >= c.BB_NUM_ACTIONS):
+        j = int(np.flatnonzero((acts < 0) | (acts >= c.BB_NUM_ACTIONS))[0])
+        raise ValueError(f"illegal action index {int(acts[j])} at position {j} "
+                         f"(valid indices are 0..{c.BB_NUM_ACTIONS - 1})")
+
+
+cdef object _out_buffer(buf, str name, dtype, tuple shape):
     if buf is None:
         return np.zeros(shape, dtype=dtype)
     if not isinstance(buf, np.ndarray):
