@@ -105,8 +105,8 @@ static const uint64_t ALLOWED[BB_NUM_SPECIES + 1][BB_QUEUE_MAX] = {
 };
 
 /* The chameleon's actions imitating a species in the queue, by queue length
- * 0..4 (A5: the imitated species' parameters; indices as in ACTIONS).  No
- * row for an empty cell or a chameleon, which is never imitated. */
+ * 0..4 (A5: the imitated species' parameters; indices as in ACTIONS).  The
+ * rows of an empty cell and of the chameleon, never imitated, are empty. */
 static const uint64_t IMITATE[BB_NUM_SPECIES + 1][BB_QUEUE_MAX] = {
     {0, 0, 0, 0, 0},
     SAME(11),                                                                        /* skunk */
