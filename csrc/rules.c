@@ -23,6 +23,13 @@
 #define LITTLE_ENDIAN32(w) (w)
 #define LITTLE_ENDIAN64(w) (w)
 #endif
+/* BYTE_TABLE(F): the initialiser {F(0), F(1), ..., F(255)} of a table with
+ * one entry per byte value, computed by the compiler. */
+#define BYTE_TABLE4(F, v) F(v), F((v) + 1), F((v) + 2), F((v) + 3)
+#define BYTE_TABLE16(F, v) BYTE_TABLE4(F, v), BYTE_TABLE4(F, (v) + 4), BYTE_TABLE4(F, (v) + 8), BYTE_TABLE4(F, (v) + 12)
+#define BYTE_TABLE64(F, v) \
+    BYTE_TABLE16(F, v), BYTE_TABLE16(F, (v) + 16), BYTE_TABLE16(F, (v) + 32), BYTE_TABLE16(F, (v) + 48)
+#define BYTE_TABLE(F) {BYTE_TABLE64(F, 0), BYTE_TABLE64(F, 64), BYTE_TABLE64(F, 128), BYTE_TABLE64(F, 192)}
 
 /* The action table documented in beasty.h: {species, copy, param}. */
 static const bb_action_info ACTIONS[BB_NUM_ACTIONS] = {
@@ -358,11 +365,8 @@ static void act(bb_game *g, int pos, int s, int param) {
  * and the front-most of them is always the next to act (A4). */
 #define RECURRING (1u << BB_HIPPO | 1u << BB_CROCODILE | 1u << BB_GIRAFFE)
 #define WAITS(c) (uint8_t)(!((c) & FLAG) && (RECURRING >> ((c) & 15) & 1))
-#define WAITS4(c) WAITS(c), WAITS((c) + 1), WAITS((c) + 2), WAITS((c) + 3)
-#define WAITS16(c) WAITS4(c), WAITS4((c) + 4), WAITS4((c) + 8), WAITS4((c) + 12)
-#define WAITS64(c) WAITS16(c), WAITS16((c) + 16), WAITS16((c) + 32), WAITS16((c) + 48)
 /* WAITING[c]: 1 for a cell c that holds a recurring animal not played this turn. */
-static const uint8_t WAITING[256] = {WAITS64(0), WAITS64(64), WAITS64(128), WAITS64(192)};
+static const uint8_t WAITING[256] = BYTE_TABLE(WAITS);
 
 static void recurring_pass(bb_game *g) {
     uint32_t waiting = 0; /* bit i: queue[i] is recurring and has not acted */
@@ -509,10 +513,7 @@ static void gather_zone(uint64_t *words, int *count, const uint8_t *cells, int n
 
 /* SPECIES_PAIR[a | b << 4] = bit a | bit b, less bit 0 (an empty cell). */
 #define PAIR(v) (uint16_t)(((1u << ((v) & 15)) | (1u << ((v) >> 4))) & ~1u)
-#define PAIR4(v) PAIR(v), PAIR((v) + 1), PAIR((v) + 2), PAIR((v) + 3)
-#define PAIR16(v) PAIR4(v), PAIR4((v) + 4), PAIR4((v) + 8), PAIR4((v) + 12)
-#define PAIR64(v) PAIR16(v), PAIR16((v) + 16), PAIR16((v) + 32), PAIR16((v) + 48)
-static const uint16_t SPECIES_PAIR[256] = {PAIR64(0), PAIR64(64), PAIR64(128), PAIR64(192)};
+static const uint16_t SPECIES_PAIR[256] = BYTE_TABLE(PAIR);
 
 /* Bit SP(c) for every card c among the 8 cells of a little-endian word
  * (empty cells 0): the species of cells 2i and 2i+1 meet in byte 2i, and
