@@ -216,8 +216,17 @@ int bb_game_is_terminal(const bb_game *g);
  * state is reachable by play (each player's 12 species exactly once, hands
  * and piles holding only their owner's cards, turn == cards played,
  * players alternating from start_player, hands full while a pile lasts).
- * full = 0 is for hand-made rule scenarios only. */
+ * full = 0 is for hand-made rule scenarios only; it still bounds turn
+ * + cards in hands and piles by 24, the history's room. */
 bb_status bb_game_validate(const bb_game *g, int full);
+/* The cards' accounting of the full check, with a reason: each player's 12
+ * animals exactly once (queue, bar, THAT'S IT, own hand or pile), hands
+ * full while a pile lasts, and (while running) the player to move holding
+ * as many cards as the opponent or one more.  A state that passes plays on
+ * to its end with a card for every mover and a known set of the
+ * opponent's unplayed animals: what the search needs (search.h).  BB_OK,
+ * or BB_ERR_STATE with *why (if not NULL) set to a static message. */
+bb_status bb_game_check_cards(const bb_game *g, const char **why);
 
 /* Printed points of a species (0 for BB_NONE). */
 int32_t bb_species_points(int32_t species);

@@ -567,30 +567,51 @@ static int valid_cards(const uint8_t *cards, int n, int cap) {
     return 1;
 }
 
-/* A state reachable by play: each player's 12 species exactly once, hands
- * and piles holding only their owner's cards, one card played per turn,
- * alternately from start_player, and hands refilled while a pile lasts. */
-static bb_status check_conservation(const bb_game *g) {
+#define REFUSE(reason)            \
+    do {                          \
+        if (why) *why = (reason); \
+        return BB_ERR_STATE;      \
+    } while (0)
+
+bb_status bb_game_check_cards(const bb_game *g, const char **why) {
     uint32_t seen[BB_NUM_PLAYERS] = {0, 0};
-    int played[BB_NUM_PLAYERS] = {0, 0};
     const uint8_t *zones[3] = {g->queue, g->bar, g->thats_it};
     int lens[3] = {g->queue_len, g->bar_len, g->ti_len};
     for (int z = 0; z < 3; z++)
         for (int i = 0; i < lens[z]; i++) {
             uint8_t c = zones[z][i];
-            if (seen[OWNER(c)] >> SP(c) & 1) return BB_ERR_STATE;
+            if (seen[OWNER(c)] >> SP(c) & 1) REFUSE("a player's animal appears twice");
             seen[OWNER(c)] |= 1u << SP(c);
-            played[OWNER(c)]++;
         }
+    int left[BB_NUM_PLAYERS];
     for (int p = 0; p < BB_NUM_PLAYERS; p++) {
         int pile = BB_DECK_MAX - g->deck_pos[p];
         for (int i = 0; i < g->hand_len[p] + pile; i++) {
             uint8_t c = i < g->hand_len[p] ? g->hand[p][i] : g->deck[p][g->deck_pos[p] + i - g->hand_len[p]];
-            if (OWNER(c) != p || (seen[p] >> SP(c) & 1)) return BB_ERR_STATE;
+            if (OWNER(c) != p) REFUSE("a hand or pile holds the other player's card");
+            if (seen[p] >> SP(c) & 1) REFUSE("a player's animal appears twice");
             seen[p] |= 1u << SP(c);
         }
-        if (seen[p] != ALL_SPECIES || (pile > 0 && g->hand_len[p] != BB_HAND_MAX)) return BB_ERR_STATE;
+        if (seen[p] != ALL_SPECIES)
+            REFUSE("each player's 12 animals must appear exactly once (queue, bar, THAT'S IT, hand or pile)");
+        if (pile > 0 && g->hand_len[p] != BB_HAND_MAX) REFUSE("a hand must hold 4 cards while its pile lasts");
+        left[p] = g->hand_len[p] + pile;
     }
+    int mover = left[g->to_move], other = left[g->to_move ^ 1];
+    if (!g->done && mover != other && mover != other + 1)
+        REFUSE("the player to move must hold as many cards as the opponent or one more");
+    return BB_OK;
+}
+
+/* A state reachable by play: the cards' accounting (above), one card
+ * played per turn, alternately from start_player. */
+static bb_status check_conservation(const bb_game *g) {
+    if (bb_game_check_cards(g, 0) != BB_OK) return BB_ERR_STATE;
+    int played[BB_NUM_PLAYERS] = {0, 0};
+    const uint8_t *zones[3] = {g->queue, g->bar, g->thats_it};
+    int lens[3] = {g->queue_len, g->bar_len, g->ti_len};
+    for (int z = 0; z < 3; z++)
+        for (int i = 0; i < lens[z]; i++) played[OWNER(zones[z][i])]++;
     int turn = g->queue_len + g->bar_len + g->ti_len, first = g->start_player;
     if (g->turn != turn || played[first] != (turn + 1) / 2 || played[first ^ 1] != turn / 2 ||
         g->to_move != (first ^ (turn & 1)))
@@ -615,6 +636,8 @@ bb_status bb_game_validate(const bb_game *g, int full) {
         total += g->hand_len[p] + BB_DECK_MAX - g->deck_pos[p];
     }
     if (total > BB_NUM_CARDS) return BB_ERR_STATE;
+    /* every card still to be played has its place in the history */
+    if (g->turn + total - (g->queue_len + g->bar_len + g->ti_len) > BB_NUM_CARDS) return BB_ERR_STATE;
     if (g->history_len != 0 && g->history_len != g->turn) return BB_ERR_STATE;
     for (int t = 0; t < BB_NUM_CARDS; t++)
         if (t < g->history_len ? g->history[t] >= BB_NUM_ACTIONS : g->history[t] != 0) return BB_ERR_STATE;

@@ -99,11 +99,22 @@ static void make_world(const bb_game *g, const uint8_t *species, int n, bb_rng *
     shuffle_own_pile(out, rng);
 }
 
-void bb_determinize(const bb_game *g, bb_rng *rng, bb_game *out) {
+/* A uniform determinization of a state that bb_game_check_cards accepts. */
+static void determinize(const bb_game *g, bb_rng *rng, bb_game *out) {
     uint8_t left[BB_CARDS_PER_PLAYER];
     int n = unplayed_species(g, 1 - g->to_move, left);
     shuffle(left, n, rng);
     make_world(g, left, n, rng, out);
+}
+
+bb_status bb_determinize(const bb_game *g, bb_rng *rng, bb_game *out, const char **why) {
+    if (bb_game_validate(g, 0) != BB_OK) {
+        if (why) *why = "zone sizes, card codes or flags are inconsistent";
+        return BB_ERR_STATE;
+    }
+    bb_status st = bb_game_check_cards(g, why);
+    if (st == BB_OK) determinize(g, rng, out);
+    return st;
 }
 
 /* ---------------------------------------------------------- inference */
@@ -260,7 +271,7 @@ static int pick_weighted(const double *weights, int n, double total, bb_rng *rng
 /* A determinization and the opponent model that plays in it. */
 static int sample_world(const bb_search *s, const bb_game *g, int inferred, bb_rng *rng, bb_game *d) {
     if (!inferred) {
-        bb_determinize(g, rng, d);
+        determinize(g, rng, d);
         double prior[BB_SEARCH_MAX_MODELS + 1], total = 0.0;
         for (int m = 0; m < hypotheses(s); m++) total += prior[m] = prior_of(s, m);
         return pick_weighted(prior, hypotheses(s), total, rng);
@@ -286,7 +297,7 @@ static int sample_world(const bb_search *s, const bb_game *g, int inferred, bb_r
     n_all = n_hand;
     for (int i = reach; i < BB_CARDS_PER_PLAYER; i++) cards[n_all++] = order[i];
     if (n_hand != g->hand_len[opp]) { /* cannot happen for a state reached by play */
-        bb_determinize(g, rng, d);
+        determinize(g, rng, d);
     } else {
         shuffle(cards + n_hand, n_all - n_hand, rng); /* pile order: uniform given the hand */
         make_world(g, cards, n_all, rng, d);
@@ -594,8 +605,15 @@ bb_status bb_search_check(const bb_search *s, const char **bad) {
     return BB_OK;
 }
 
+/* The states a search accepts (search.h). */
+static bb_status check_state(const bb_game *g) {
+    if (bb_game_validate(g, 0) != BB_OK) return BB_ERR_STATE;
+    return bb_game_check_cards(g, 0);
+}
+
 bb_status bb_search_run(bb_search *s, const bb_game *g, bb_rng *rng, bb_search_result *out) {
     bb_status st = bb_search_check(s, 0);
+    if (st == BB_OK) st = check_state(g);
     if (st != BB_OK) return st;
     double start = now_ms();
     memset(out, 0, sizeof(*out));
@@ -611,7 +629,7 @@ bb_status bb_search_run(bb_search *s, const bb_game *g, bb_rng *rng, bb_search_r
         out->action = legal[0];
     } else if (s->config.endgame_cards > 0 && piles_empty(g)) { /* every card is known: solve */
         bb_game exact;
-        bb_determinize(g, rng, &exact);
+        determinize(g, rng, &exact);
         int32_t best_v = -1000;
         for (int i = 0; i < n; i++) {
             bb_game child = exact;
@@ -650,6 +668,7 @@ bb_status bb_search_run(bb_search *s, const bb_game *g, bb_rng *rng, bb_search_r
 bb_status bb_search_sample(bb_search *s, const bb_game *g, bb_rng *rng, int32_t count, bb_game *worlds,
                            int32_t *models) {
     bb_status st = bb_search_check(s, 0);
+    if (st == BB_OK) st = check_state(g);
     if (st != BB_OK) return st;
     if (g->done) return BB_ERR_DONE;
     int inferred = s->config.infer_hands && record_decisions(s, g);

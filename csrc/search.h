@@ -163,18 +163,22 @@ typedef struct bb_search_result {
  *   endgame_cards 0..8,
  *   model_prior and unknown_prior 0..1e6 with a positive sum. */
 bb_status bb_search_check(const bb_search *s, const char **bad);
-/* One decision for the player to move in g. */
+/* One decision for the player to move in g.  The state must pass
+ * bb_game_validate(g, 0) and bb_game_check_cards (every state reached by
+ * play does; a hand-made one may not): else BB_ERR_STATE, nothing run. */
 bb_status bb_search_run(bb_search *s, const bb_game *g, bb_rng *rng, bb_search_result *out);
 /* The search as a policy (s must outlive it). */
 bb_policy bb_policy_search(bb_search *s);
 
 /* `count` determinizations of g as the search draws them (inferred when
  * config.infer_hands and the history allow), with the opponent model of
- * each in models[i] (may be NULL).  For tests and analysis. */
+ * each in models[i] (may be NULL); the states of bb_search_run.  For tests
+ * and analysis. */
 bb_status bb_search_sample(bb_search *s, const bb_game *g, bb_rng *rng, int32_t count, bb_game *worlds,
                            int32_t *models);
-/* A uniform determinization of g from the mover's point of view. */
-void bb_determinize(const bb_game *g, bb_rng *rng, bb_game *out);
+/* A uniform determinization of g from the mover's point of view; the
+ * same states as bb_search_run, else BB_ERR_STATE with *why (if not NULL). */
+bb_status bb_determinize(const bb_game *g, bb_rng *rng, bb_game *out, const char **why);
 /* Exact value of a game whose piles are both empty, for the player to move:
  * 64 * result + margin (result +1/0/-1), or with margin == 0 the result
  * alone, 64 * result (a much smaller search); the best action into *best

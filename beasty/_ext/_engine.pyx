@@ -414,6 +414,7 @@ cdef class Search(Policy):
         cdef c.bb_game g = games._copy_game(i)
         if g.done:
             raise ValueError(f"game {i} is over")
+        _check_searchable(&g, i)
         cdef uint64_t seed64 = _check_seed(seed)
         cdef GameBatch worlds = GameBatch(count, auto_reset=False)
         models = np.empty(count, dtype=np.int32)
@@ -434,6 +435,7 @@ cdef class Search(Policy):
         cdef c.bb_game g = games._copy_game(i)
         if g.done:
             raise ValueError(f"game {i} is over: there is no decision to search")
+        _check_searchable(&g, i)
         cdef uint64_t seed64 = _check_seed(seed)
         cdef cs.bb_search_result r
         cdef c.bb_rng rng
@@ -467,6 +469,15 @@ cdef int _put_cards(uint8_t *dst, int cap, cards, str zone) except -1:
             raise ValueError(f"{zone}: owner must be 0 or 1, got {owner!r}")
         dst[i] = <uint8_t>((owner << 4) | int(Species(species)))
     return len(cards)
+
+
+cdef int _check_searchable(const c.bb_game *g, i) except -1:
+    """ValueError unless the search (and determinize) can take game i: its
+    cards' accounting (csrc/beasty.h, bb_game_check_cards)."""
+    cdef const char *why = NULL
+    if c.bb_game_check_cards(g, &why) != c.BB_OK:
+        raise ValueError(f"game {i}: the search cannot take this state: {why.decode()}")
+    return 0
 
 
 cdef class GameBatch:
@@ -716,6 +727,10 @@ cdef class GameBatch:
         if ids is not None:
             idx_v = ids
             idx_p = &idx_v[0]
+        if isinstance(policy, Search):
+            with self.lock:
+                for i in (range(k) if ids is None else ids):
+                    _check_searchable(&self.games[i], int(i))
         with policy.lock, self.lock, nogil:
             cp.bb_batch_actions(self.games, self.n, idx_p, k, &policy.policy, seed64, &out_v[0], NULL)
         return out
@@ -880,21 +895,25 @@ cdef class GameBatch:
                 "it must be reachable by play (each player's 12 animals exactly once, hands and "
                 "piles holding only their owner's cards, turn = cards played, players "
                 "alternating, hands full while a pile lasts; strict=True)" if full else
-                "zone sizes, card codes or player to move are inconsistent"))
+                "zone sizes, card codes or player to move are inconsistent, or turn + cards in hands and piles "
+                "exceeds 24"))
         with self.lock:
             g.rng = self.games[i].rng
             self.games[i] = g
 
     def determinize(self, i, seed):
         """A uniformly random full state consistent with what game i's mover
-        knows (csrc/search.h), as a :class:`beasty.rules.State`."""
+        knows (csrc/search.h), as a :class:`beasty.rules.State`.  Raises
+        ``ValueError`` for a state the search cannot take (a hand-made one
+        whose cards do not add up, csrc/beasty.h bb_game_check_cards)."""
         i = self._check_game(i)
         cdef uint64_t seed64 = _check_seed(seed)
         cdef c.bb_rng rng
         cdef GameBatch one = GameBatch(1, auto_reset=False)
         c.bb_rng_seed(&rng, seed64)
         with self.lock:
-            cs.bb_determinize(&self.games[i], &rng, &one.games[0])
+            _check_searchable(&self.games[i], i)
+            cs.bb_determinize(&self.games[i], &rng, &one.games[0], NULL)
         return one.get_state(0)
 
     def solve_endgame(self, i, margin=True):
@@ -909,6 +928,10 @@ cdef class GameBatch:
         cdef c.bb_game g = self._copy_game(i)
         if g.deck_pos[0] != c.BB_DECK_MAX or g.deck_pos[1] != c.BB_DECK_MAX:
             raise ValueError(f"game {i} still has cards in a pile: its endgame is not exact yet")
+        mover, other = g.hand_len[g.to_move], g.hand_len[1 - g.to_move]
+        if not g.done and mover != other and mover != other + 1:
+            raise ValueError(f"game {i}: the player to move must hold as many cards as the opponent or one "
+                             f"more, or a turn comes with no card to play (hands {mover} and {other})")
         cdef int32_t best = -1
         cdef int64_t positions = 0
         cdef int32_t v

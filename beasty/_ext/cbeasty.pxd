@@ -96,6 +96,7 @@ cdef extern from "beasty.h" nogil:
     int32_t bb_game_winner(const bb_game *g)
     int bb_game_is_terminal(const bb_game *g)
     bb_status bb_game_validate(const bb_game *g, int full)
+    bb_status bb_game_check_cards(const bb_game *g, const char **why)
     void bb_game_observe(const bb_game *g, int32_t player, float *out)
 
     void bb_batch_reset(bb_game *games, int32_t n, uint64_t base_seed, int early_stop)

@@ -64,5 +64,5 @@ cdef extern from "search.h" nogil:
     bb_policy bb_policy_search(bb_search *s)
     bb_status bb_search_sample(bb_search *s, const bb_game *g, bb_rng *rng, int32_t count, bb_game *worlds,
                                int32_t *models)
-    void bb_determinize(const bb_game *g, bb_rng *rng, bb_game *out)
+    bb_status bb_determinize(const bb_game *g, bb_rng *rng, bb_game *out, const char **why)
     int32_t bb_endgame_solve(const bb_game *g, int32_t margin, int32_t *best, int64_t *nodes)
