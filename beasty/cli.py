@@ -116,9 +116,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_play(args: argparse.Namespace) -> int:
     from beasty.play.terminal import play
 
-    seat = args.seat if args.seat != "random" else args.seed % 2
+    if sys.stdin is None or sys.stdin.closed:
+        raise SystemExit("beasty: play reads your moves from standard input, which is closed")
+    chosen = args.seed is not None
+    seed = args.seed if chosen else secrets.randbelow(2**64)
+    seat = args.seat if args.seat != "random" else secrets.randbelow(2)
     try:
-        play(_load_agent(args.agent, args.seed), int(seat), args.seed)
+        play(_load_agent(args.agent, seed), int(seat), seed, show_deal=chosen)
     except KeyboardInterrupt:
         print("\nYou left the game.")
     return 0
@@ -126,17 +130,32 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
+        import waitress  # noqa: F401
+
         from beasty.play.web import serve
     except ImportError as e:
-        raise SystemExit(f"beasty: serve needs Flask: pip install 'beasty[serve]' ({e})") from e
+        raise SystemExit(
+            f"beasty: serve needs Flask, pydantic and waitress: pip install 'beasty[serve]' ({e})"
+        ) from e
     print(f"beasty: open http://{args.host}:{args.port}/ in a browser (Ctrl-C stops)")
     try:
-        serve(args.host, args.port)
+        serve(args.host, args.port, args.max_computing)
     except KeyboardInterrupt:
         print("\nbeasty: stopped")
     except OSError as e:
         raise SystemExit(f"beasty: cannot listen on {args.host}:{args.port}: {e}") from e
     return 0
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a positive integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _port(text: str) -> int:
@@ -230,6 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine)"
     )
     sv.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
+    sv.add_argument(
+        "--max-computing", type=_positive, default=None, metavar="N",
+        help="games computed at once (agent moves and watches; default: the number of CPUs); "
+        "beyond that a request gets 503 and is not applied",
+    )  # fmt: skip
     sv.set_defaults(func=cmd_serve)
     ev = sub.add_parser("eval", help="evaluate an agent against the reference opponents")
     ev.add_argument(
@@ -274,8 +298,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     pt.add_argument("--out", help="folder for a run's PNGs (default RUN/plots), or the PNG for a JSON")
     pt.set_defaults(func=cmd_plot)
     args = parser.parse_args(argv)
-    if args.command == "play" and args.seed is None:
-        args.seed = secrets.randbelow(2**32)
     result: int = args.func(args)
     return result
 

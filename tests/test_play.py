@@ -145,3 +145,21 @@ def test_play_rejects_unknown_agents_with_a_message(tmp_path):
         capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode != 0 and "beasty: unknown agent 'nobody'" in done.stderr
+
+
+def test_a_deal_the_player_did_not_choose_stays_secret(tmp_path):
+    run = [sys.executable, "-m", "beasty.cli", "play", "--agent", "random"]
+    chosen = subprocess.run([*run, "--seed", "4"], input="", capture_output=True, text=True, timeout=60)
+    secret = subprocess.run(run, input="", capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert "(deal 4)" in chosen.stdout
+    assert secret.returncode == 0 and "against random" in secret.stdout and "deal" not in secret.stdout
+
+
+def test_play_with_standard_input_closed_says_so(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "beasty.cli", "play", "--seed", "5"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        preexec_fn=lambda: os.close(0),
+    )  # fmt: skip
+    assert done.returncode == 1 and "beasty: play reads your moves from standard input" in done.stderr
+    assert "Traceback" not in done.stderr

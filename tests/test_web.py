@@ -4,22 +4,29 @@ selenium; CI installs them, elsewhere the browser test is skipped)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("flask")
+pytest.importorskip("waitress")
 
-from werkzeug.serving import make_server
-
+from beasty import rules
 from beasty._ext import GameBatch
 from beasty.agents import make
-from beasty.play.web import MAX_GAMES, WebGame, create_app, watch
+from beasty.play import web
+from beasty.play.web import MAX_GAMES, REQUESTS, WebGame, create_app, make_server, watch
 from beasty.rules import score
 
 
@@ -92,12 +99,201 @@ def test_one_game_per_session_and_sessions_are_separate():
         ("/api/watch", {"agents": ["random"]}, "two agent names"),
         ("/api/watch", {"agents": ["random", "ghost"]}, "agent must be"),
         ("/api/watch", {"agents": ["random", "random"], "seed": -3}, "seed"),
+        ("/api/new", {"seat": 1.0}, "seat"),
+        ("/api/new", {"seat": "1"}, "seat"),
+        ("/api/new", {"agent": "random", "colour": "red"}, "unknown field 'colour'"),
+        ("/api/watch", {"agents": ["random", "random", "random"]}, "two agent names"),
+        ("/api/watch", {"agents": "random,random"}, "two agent names"),
+        ("/api/move", {"action": 2**70}, "no game"),
     ],
 )
 def test_bad_requests_get_a_400_with_the_reason(client, path, body, message):
     response = client.post(path, json=body) if body is not None else client.post(path, data="{not json")
     assert response.status_code == 400
     assert message in response.json["error"]
+
+
+def test_deeply_nested_bodies_get_a_400(client):
+    for body in ("[" * 2000, "{\"agent\": " * 300 + "1" + "}" * 300, "[" * 1000 + "]" * 1000):
+        response = client.post("/api/new", data=body, content_type="application/json")
+        assert response.status_code == 400 and "error" in response.json
+
+
+def test_a_float_seat_never_reaches_the_game(client):
+    assert client.post("/api/new", json={"agent": "random", "seat": 1.0}).status_code == 400
+    assert client.get("/api/state").status_code == 400  # no game was made, so none is broken
+
+
+def test_the_largest_seed_watches_and_replays(client):
+    body = {"agents": ["random", "random"], "seed": 2**64 - 1}
+    first = client.post("/api/watch", json=body)
+    assert first.status_code == 200 and first.json["seed"] == 2**64 - 1
+    assert client.post("/api/watch", json=body).json == first.json
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+    | st.sampled_from(["random", "heuristic", "champion", 0, 1, "random", 2**64 - 1]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["agent", "seat", "seed", "action", "agents", "x"]), inner, max_size=4),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(path=st.sampled_from(sorted(REQUESTS)), body=JSON, with_game=st.booleans())
+def test_random_json_never_gets_a_500(path, body, with_game):
+    test_client = create_app(b"fuzz").test_client()
+    if with_game:
+        assert test_client.post("/api/new", json={"agent": "random", "seed": 1}).status_code == 200
+    if path == "/api/watch" and isinstance(body, dict) and isinstance(body.get("agents"), list):
+        body["agents"] = ["random" if a == "champion" else a for a in body["agents"]]  # keep it quick
+    response = test_client.post(path, data=json.dumps(body), content_type="application/json")
+    assert response.status_code in (200, 400, 413), (path, body, response.json)
+    assert "error" in response.json or response.status_code == 200
+    assert test_client.get("/api/state").status_code in (200, 400)
+
+
+def _integers(value: Any) -> Iterator[int]:
+    """Every integer in a JSON value, and every run of digits in its strings."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        yield value
+    elif isinstance(value, str):
+        for run in "".join(ch if ch.isdigit() else " " for ch in value).split():
+            yield int(run)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _integers(key)
+            yield from _integers(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _integers(item)
+
+
+def _reproduces(candidate: int, dealt: rules.State) -> bool:
+    """Whether the deal of seed ``candidate`` is the server's deal."""
+    if not 0 <= candidate < 2**64:
+        return False
+    return rules.deal(candidate)[0] == dealt
+
+
+def _rebuilt_deals(responses: list[Any], dealt: rules.State) -> list[int]:
+    return [v for r in responses for v in set(_integers(r)) if _reproduces(v, dealt)]
+
+
+@pytest.mark.parametrize("seat", [0, 1])
+def test_no_response_lets_the_player_rebuild_a_server_chosen_deal(seat, monkeypatch):
+    """Every integer of every response (and every number inside a string)
+    is tried as a deal seed against the server's secret deal."""
+    drawn: list[int] = []
+
+    def recorded_randbelow(n: int) -> int:
+        drawn.append(web.secrets.SystemRandom().randrange(n))
+        return drawn[-1]
+
+    monkeypatch.setattr(web.secrets, "randbelow", recorded_randbelow)
+    client = create_app(b"hidden").test_client()
+    responses = [client.get("/api/agents").json]
+    view = client.post("/api/new", json={"agent": "heuristic", "seat": seat}).json
+    responses.append(view)
+    (deal_seed,) = drawn
+    while not view["done"]:
+        view = client.post("/api/move", json={"action": view["moves"][0]["action"]}).json
+        responses += [view, client.get("/api/state").json]
+    assert view["seed"] is None
+    assert _rebuilt_deals(responses, rules.deal(deal_seed)[0]) == []
+    watched = client.post("/api/watch", json={"agents": ["random", "heuristic"]}).json
+    assert watched["seed"] is None and _rebuilt_deals([watched], rules.deal(drawn[-1])[0]) == []
+    # the same search finds a deal the player chose: it would catch a leak
+    chosen = client.post("/api/new", json={"agent": "heuristic", "seat": seat, "seed": 2**40 + seat}).json
+    assert _rebuilt_deals([chosen], rules.deal(2**40 + seat)[0]) == [2**40 + seat]
+
+
+def test_a_busy_server_answers_503_and_applies_nothing(monkeypatch):
+    app = create_app(b"busy", max_computing=1)
+    client = app.test_client()
+    view = client.post("/api/new", json={"agent": "random", "seed": 3}).json
+    started, release = threading.Event(), threading.Event()
+
+    def slow_watch(names: Any, seed: Any = None) -> dict[str, Any]:
+        started.set()
+        release.wait(30)
+        return {"frames": []}
+
+    monkeypatch.setattr(web, "watch", slow_watch)
+    busy_body = {"agents": ["random", "random"]}
+    watcher = threading.Thread(target=lambda: app.test_client().post("/api/watch", json=busy_body))
+    watcher.start()
+    assert started.wait(30)
+    try:
+        for path, body in (("/api/watch", {"agents": ["random", "random"]}),
+                           ("/api/move", {"action": view["moves"][0]["action"]}),
+                           ("/api/new", {"agent": "random"})):  # fmt: skip
+            response = client.post(path, json=body)
+            assert response.status_code == 503 and "busy" in response.json["error"], path
+            assert response.headers["Retry-After"] == "1"
+        assert client.get("/api/state").json == view  # the refused move was not applied
+        assert client.get("/api/agents").status_code == 200  # plain requests are still answered
+    finally:
+        release.set()
+        watcher.join()
+    assert client.post("/api/move", json={"action": view["moves"][0]["action"]}).status_code == 200
+
+
+def _get(url: str, body: Any = None) -> tuple[int, float]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    return status, time.perf_counter() - start
+
+
+def test_plain_requests_stay_fast_while_watches_saturate_the_server(served_load):
+    """A bounded load test on loopback: for 3 seconds 12 clients ask for
+    champion-against-champion watches without pause, against 2 computing
+    slots, while a plain GET goes every 50 ms."""
+    url, stop_at = served_load, time.perf_counter() + 3.0
+    statuses: list[int] = []
+
+    def watcher() -> None:
+        while time.perf_counter() < stop_at:
+            statuses.append(_get(f"{url}/api/watch", {"agents": ["champion", "champion"]})[0])
+
+    watchers = [threading.Thread(target=watcher) for _ in range(12)]
+    for w in watchers:
+        w.start()
+    latencies = []
+    while time.perf_counter() < stop_at:
+        status, seconds = _get(f"{url}/api/agents")
+        assert status == 200
+        latencies.append(seconds)
+        time.sleep(0.05)
+    for w in watchers:
+        w.join()
+    assert sorted(set(statuses)) == [200, 503]
+    print(f"watches: {statuses.count(200)} computed, {statuses.count(503)} refused; GET latency over "
+          f"{len(latencies)} requests: median {np.median(latencies) * 1e3:.1f} ms, "
+          f"max {max(latencies) * 1e3:.1f} ms")
+    assert max(latencies) < 1.0
+
+
+@pytest.fixture
+def served_load() -> Iterator[str]:
+    server = make_server(create_app(b"load", max_computing=2), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(10)
 
 
 def test_bad_moves_are_refused_and_change_nothing(client):
@@ -166,14 +362,14 @@ def _browser_tools() -> tuple[str, str] | None:
 @pytest.fixture
 def served() -> Iterator[tuple[str, Any]]:
     app = create_app(b"browser")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    server = make_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", app
+        yield f"http://127.0.0.1:{server.effective_port}", app
     finally:
-        server.shutdown()
-        thread.join()
+        server.close()
+        thread.join(10)
 
 
 @pytest.fixture

@@ -88,15 +88,18 @@ def ask_action(console: Console, state: State, legal: list[int], viewer: int,
 
 
 def play(agent: Agent, seat: int, seed: int, console: Console | None = None,
-         read: Callable[[str], str] | None = None) -> int | None:  # fmt: skip
-    """Plays one game dealt from ``seed``, the human in ``seat`` (0 or 1).
+         read: Callable[[str], str] | None = None, show_deal: bool = True) -> int | None:  # fmt: skip
+    """Plays one game dealt from ``seed``, the human in ``seat`` (0 or 1);
+    ``show_deal=False`` keeps the deal's number to itself (it would
+    reproduce the hidden cards: for a deal the human did not choose).
     Returns the winner (0/1), -1 for a draw, None if the human quit."""
     console = console or Console(highlight=False)
     read = read or console.input
     games = GameBatch(1, seed=seed, auto_reset=False)
     opponent = agent.name
+    deal = f" (deal {seed})" if show_deal else ""
     console.print(
-        f"[bold]Beasty Bar[/] against [bold]{opponent}[/] (deal {seed}): you are player {seat}, "
+        f"[bold]Beasty Bar[/] against [bold]{opponent}[/]{deal}: you are player {seat}, "
         f"[{YOURS}]green[/] cards are yours, [{THEIRS}]red[/] theirs. "
         "Two animals enter the bar each time the queue holds five; the last is thrown out."
     )

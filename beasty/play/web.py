@@ -1,14 +1,18 @@
 """``beasty serve``: play an agent in the browser, or watch two agents play
-a deal (Flask; the page and its script are served from ``static/``, nothing
-from a CDN).
+a deal (Flask on waitress; the page and its script are served from
+``static/``, nothing from a CDN).
 
 Each browser session (a signed cookie holding a random id) has at most one
 game, kept on the server.  The API answers with what the human's seat may
 see and nothing more: the table, the scores, the human's own hand, how many
 cards are hidden where, the legal moves and what each turn did
-(:func:`public_view`).  A watched deal shows the public table only.  Every
-request body is validated here; a bad one gets status 400 and
-``{"error": "..."}``.
+(:func:`public_view`).  A deal the server chose is never named to the client
+(its seed, which also seeds the agent, would reproduce the hidden cards); a
+deal the player chose is echoed back.  A watched deal shows the public table
+only.  Every request body is checked against one declared schema
+(:data:`REQUESTS`); a bad one gets status 400 and ``{"error": "..."}``.  At
+most ``max_computing`` games are computed at once (agent moves and
+watches); beyond that a request gets 503 and is not applied.
 
     POST /api/new    {"agent": "champion", "seat": 0 | 1 | "random", "seed": optional}
     GET  /api/state
@@ -20,18 +24,21 @@ request body is validated here; a bad one gets status 400 and
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
 import secrets
-import socket
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from flask import Flask, jsonify, request, send_from_directory, session
 from flask.typing import ResponseReturnValue
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.exceptions import HTTPException
-from werkzeug.serving import make_server, select_address_family
 
 from beasty._ext import GameBatch
 from beasty.agents import AGENT_NAMES, NEURAL_AGENTS, Agent, make
@@ -48,6 +55,57 @@ class BadRequest(ValueError):
     """A request the API refuses (status 400)."""
 
 
+class Busy(RuntimeError):
+    """Too many games are being computed (status 503); nothing was applied."""
+
+
+Seed = Annotated[int, Field(ge=0, lt=MAX_SEED)]
+SEED = "an integer in [0, 2**64)"
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class NewGame(_Request):
+    agent: str = Field("champion", description="one of the agent names of GET /api/agents")
+    seat: Annotated[int, Field(ge=0, le=1)] | Literal["random"] = Field(0, description='0, 1 or "random"')
+    seed: Seed | None = Field(None, description=SEED)
+
+
+class Move(_Request):
+    action: int = Field(description="an integer: one of the moves' actions")
+
+
+class Watch(_Request):
+    agents: list[str] = Field(min_length=2, max_length=2, description="a list of two agent names")
+    seed: Seed | None = Field(None, description=SEED)
+
+
+#: The request bodies, by endpoint.
+REQUESTS: dict[str, type[_Request]] = {"/api/new": NewGame, "/api/move": Move, "/api/watch": Watch}
+
+
+def parse_body(model: type[_Request]) -> Any:
+    """The request's JSON body checked against ``model``; BadRequest naming
+    the first field at fault and what it must be."""
+    try:
+        body = json.loads(request.get_data(cache=False) or b"null")
+    except (ValueError, RecursionError) as e:  # RecursionError: a body nested thousands deep
+        raise BadRequest(f"the request body must be a JSON object ({type(e).__name__})") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    try:
+        return model.model_validate(body)
+    except ValidationError as e:
+        error = e.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "body"
+        spec = model.model_fields.get(name)
+        if spec is None:
+            raise BadRequest(f"unknown field {name!r}; known: {', '.join(model.model_fields)}") from None
+        raise BadRequest(f"{name} must be {spec.description}") from None
+
+
 def available_agents() -> list[str]:
     """The agent names this installation can build (``ppo`` needs torch)."""
     has_torch = importlib.util.find_spec("torch") is not None
@@ -61,7 +119,7 @@ class WebGame:
     games: GameBatch
     agent: Agent
     seat: int
-    seed: int
+    seed: int | None  # the deal, if the player chose it (else it stays on the server)
     log: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -134,11 +192,15 @@ def public_view(state: State, seat: int, done: bool) -> dict[str, Any]:
     }
 
 
-def watch(names: tuple[str, str], seed: int) -> dict[str, Any]:
-    """Two agents play the deal ``seed``; one public frame per turn, told
-    from seat 0's side ("you" is ``names[0]``)."""
-    agents = [make(name, seed=seed + seat) for seat, name in enumerate(names)]
-    games = GameBatch(1, seed=seed, auto_reset=False)
+def watch(names: tuple[str, str], seed: int | None = None) -> dict[str, Any]:
+    """Two agents play a deal; one public frame per turn, told from seat
+    0's side ("you" is ``names[0]``).  ``seed`` picks the deal (and the
+    agents' streams, so the same seed replays the same game) and is echoed
+    back; without it the server deals at random and says nothing of it."""
+    chosen = seed is not None
+    deal = secrets.randbelow(MAX_SEED) if seed is None else seed
+    agents = [make(name, seed=(deal + seat) % MAX_SEED) for seat, name in enumerate(names)]
+    games = GameBatch(1, seed=deal, auto_reset=False)
     frames = [{"table": public_view(games.get_state(0), 0, False), "lines": ["The deal."]}]
     while not games.done[0]:
         before = games.get_state(0)
@@ -147,41 +209,42 @@ def watch(names: tuple[str, str], seed: int) -> dict[str, Any]:
         after = games.get_state(0)
         lines = describe_turn(before, action, after, 0, names)
         frames.append({"table": public_view(after, 0, bool(games.done[0])), "lines": lines})
-    return {"agents": list(names), "seed": seed, "frames": frames}
+    return {"agents": list(names), "seed": deal if chosen else None, "frames": frames}
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("the request body must be a JSON object")
-    return body
-
-
-def _agent_name(value: Any, known: list[str]) -> str:
-    if not isinstance(value, str) or value not in known:
+def _agent_name(value: str, known: list[str]) -> str:
+    if value not in known:
         raise BadRequest(f"agent must be one of {', '.join(known)}")
     return value
 
 
-def _seed(body: dict[str, Any]) -> int:
-    seed = body.get("seed")
-    if seed is None:
-        return secrets.randbelow(2**32)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < MAX_SEED:
-        raise BadRequest("seed must be an integer in [0, 2**64)")
-    return seed
-
-
-def create_app(secret_key: bytes | None = None) -> Flask:
+def create_app(secret_key: bytes | None = None, max_computing: int | None = None) -> Flask:
     """The web app (``app.config["BEASTY_GAMES"]`` holds the games by
-    session id, for tests)."""
+    session id, for tests).  ``max_computing``: games computed at once
+    (agent moves and watches), default the number of CPUs."""
+    if max_computing is None:
+        max_computing = max(2, os.cpu_count() or 2)
+    if isinstance(max_computing, bool) or not isinstance(max_computing, int) or max_computing < 1:
+        raise ValueError(f"max_computing must be a positive integer, got {max_computing!r}")
     app = Flask(__name__, static_folder=None)
     app.secret_key = secret_key or secrets.token_bytes(32)
     app.config["MAX_CONTENT_LENGTH"] = 4096
     known = available_agents()
     games: OrderedDict[str, WebGame] = OrderedDict()
     games_lock = threading.Lock()
+    slots = threading.BoundedSemaphore(max_computing)
     app.config["BEASTY_GAMES"] = games
+    app.config["BEASTY_MAX_COMPUTING"] = max_computing
+
+    @contextmanager
+    def computing() -> Iterator[None]:
+        """One of the slots for computing a game, or Busy at once."""
+        if not slots.acquire(blocking=False):
+            raise Busy(f"the server is busy computing {max_computing} games; try again in a moment")
+        try:
+            yield
+        finally:
+            slots.release()
 
     def current_game() -> WebGame:
         with games_lock:
@@ -194,6 +257,10 @@ def create_app(secret_key: bytes | None = None) -> Flask:
     @app.errorhandler(BadRequest)
     def bad_request(error: BadRequest) -> ResponseReturnValue:
         return jsonify(error=str(error)), 400
+
+    @app.errorhandler(Busy)
+    def busy(error: Busy) -> ResponseReturnValue:
+        return jsonify(error=str(error)), 503, {"Retry-After": "1"}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
@@ -213,16 +280,12 @@ def create_app(secret_key: bytes | None = None) -> Flask:
 
     @app.post("/api/new")
     def new_game() -> ResponseReturnValue:
-        body = _body()
-        name = _agent_name(body.get("agent", "champion"), known)
-        seed = _seed(body)
-        seat = body.get("seat", 0)
-        if seat == "random":
-            seat = secrets.randbelow(2)
-        if isinstance(seat, bool) or seat not in (0, 1):
-            raise BadRequest('seat must be 0, 1 or "random"')
-        game = WebGame(GameBatch(1, seed=seed, auto_reset=False), make(name, seed=seed), seat, seed)
-        with game.lock:
+        body: NewGame = parse_body(NewGame)
+        name = _agent_name(body.agent, known)
+        seat = secrets.randbelow(2) if body.seat == "random" else body.seat
+        deal = secrets.randbelow(MAX_SEED) if body.seed is None else body.seed
+        game = WebGame(GameBatch(1, seed=deal, auto_reset=False), make(name, seed=deal), seat, body.seed)
+        with computing(), game.lock:
             game.play_agent_turns()
         session_id = secrets.token_urlsafe(16)
         with games_lock:
@@ -242,45 +305,52 @@ def create_app(secret_key: bytes | None = None) -> Flask:
 
     @app.post("/api/move")
     def move() -> ResponseReturnValue:
-        action = _body().get("action")
-        if isinstance(action, bool) or not isinstance(action, int):
-            raise BadRequest("action must be an integer: one of the moves' actions")
+        body: Move = parse_body(Move)
         game = current_game()
-        with game.lock:
-            game.play_human(action)
+        with computing(), game.lock:
+            game.play_human(body.action)
             return jsonify(game.view())
 
     @app.post("/api/watch")
     def watch_deal() -> ResponseReturnValue:
-        body = _body()
-        names = body.get("agents")
-        if not isinstance(names, list) or len(names) != 2:
-            raise BadRequest("agents must be a list of two agent names")
-        return jsonify(watch((_agent_name(names[0], known), _agent_name(names[1], known)), _seed(body)))
+        body: Watch = parse_body(Watch)
+        names = (_agent_name(body.agents[0], known), _agent_name(body.agents[1], known))
+        with computing():
+            return jsonify(watch(names, body.seed))
 
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Runs the app until interrupted (werkzeug's threaded server, as
-    Flask's ``app.run``: meant for a few players on one machine or a local
-    network).  OSError if the address cannot be bound."""
-    # bound here, so a busy port raises instead of werkzeug's sys.exit(1)
-    listener = socket.create_server((host, port), family=select_address_family(host, port))
-    server = make_server(host, port, create_app(), threaded=True, fd=listener.fileno())
+def make_server(app: Flask, host: str = "127.0.0.1", port: int = 8000) -> Any:
+    """``app`` on waitress (a production WSGI server, pure Python), bound
+    but not yet running (``.run()``, ``.close()``, ``.effective_port``).
+    Its threads outnumber the app's computing slots, so plain requests are
+    answered while games are computed.  OSError if the address cannot be
+    bound."""
+    from waitress import create_server
+
+    threads = app.config["BEASTY_MAX_COMPUTING"] + 4
+    return create_server(app, host=host, port=port, threads=threads, ident="beasty")
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, max_computing: int | None = None) -> None:
+    """Runs the app on :func:`make_server` until interrupted."""
+    server = make_server(create_app(max_computing=max_computing), host, port)
     try:
-        server.serve_forever()
+        server.run()
     finally:
-        server.server_close()
-        listener.close()
+        server.close()
 
 
 __all__ = [
     "MAX_GAMES",
+    "REQUESTS",
     "BadRequest",
+    "Busy",
     "WebGame",
     "available_agents",
     "create_app",
+    "make_server",
     "public_view",
     "serve",
     "watch",
