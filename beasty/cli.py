@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, make
+from beasty.files import load_yaml
 
 
 def _load_agent(spec: str, seed: int) -> Agent:
@@ -66,7 +67,7 @@ def _parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
         if not key.strip():
             raise SystemExit(f"beasty: --set expects key=value, got {pair!r}")
         try:
-            out[key.strip()] = yaml.safe_load(value)
+            out[key.strip()] = load_yaml(value)
         except yaml.YAMLError as e:
             raise SystemExit(f"beasty: --set {key.strip()}: the value is not valid YAML: {e}") from e
     return out

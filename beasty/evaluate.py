@@ -77,8 +77,28 @@ def merge_results(parts: Sequence[MatchResult]) -> MatchResult:
     return total
 
 
+#: Games per opponent at most, and games held in memory at once (a longer
+#: match is played in batches of this many; every table of the docs is
+#: smaller, so played in one batch as before).
+MAX_GAMES = 10**8
+BATCH_GAMES = 1 << 16
+
+
 def _play_deals(agent: Agent, opponent: Agent, games: int, seed: int, name: str) -> MatchResult:
     return play_match(agent, opponent, games, seed, name)
+
+
+def _play_in_batches(
+    agent: Agent, opponent: Agent, games: int, seed: int, name: str, on_step: Callable[[int], None] | None
+) -> MatchResult:
+    """play_match over deals ``seed ..``, at most BATCH_GAMES games at a time."""
+    if games <= BATCH_GAMES:
+        return play_match(agent, opponent, games, seed, name, on_step)
+    parts = []
+    for first in range(0, games, BATCH_GAMES):
+        chunk = min(BATCH_GAMES, games - first)
+        parts.append(play_match(agent, opponent, chunk, derive_seed(seed, first // 2), name, on_step))
+    return merge_results(parts)
 
 
 def evaluate(
@@ -102,8 +122,9 @@ def evaluate(
             raise ValueError(f"unknown opponent {name!r}; known: {', '.join(AGENT_NAMES)}")
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
         raise ValueError(f"workers must be an integer in [1, 256], got {workers!r}")
-    if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2:
-        raise ValueError(f"games must be a positive even integer (mirrored deals), got {games!r}")
+    if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2 or games > MAX_GAMES:
+        raise ValueError(f"games must be a positive even integer (mirrored deals) up to {MAX_GAMES:,}, "
+                         f"got {games!r}")
     bar = None
     if progress:
         from tqdm import tqdm
@@ -118,7 +139,9 @@ def evaluate(
             agent.reseed(derive_seed(seed, 7919 * (k + 1)))
             opp = make(name, seed=derive_seed(seed, 104729 * (k + 1)))
             if pool is None:
-                results.append(play_match(agent, opp, games, seed, name, None if bar is None else bar.update))
+                results.append(
+                    _play_in_batches(agent, opp, games, seed, name, None if bar is None else bar.update)
+                )
                 continue
             deals = games // 2
             step = max(1, min(50, -(-deals // (4 * workers))))  # small chunks keep the workers busy

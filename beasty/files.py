@@ -4,8 +4,30 @@ checked for writability before the work that produces them starts."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader that also reads ``1e-3`` and ``5e+2`` as floats
+    (YAML 1.1, which PyYAML follows, wants a dot: ``1.0e-3``)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def load_yaml(text: str) -> Any:
+    """Parses YAML text (configs, ``--set`` values) as the safe loader does,
+    with ``1e-3`` a float; raises ``yaml.YAMLError``."""
+    return yaml.load(text, Loader=_Loader)
 
 
 def _default_mode() -> int:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from beasty.files import load_yaml
 from beasty.match import MatchResult, wilson_interval
 
 #: The training curves, one panel each: (title, metric keys).
@@ -71,7 +72,7 @@ def _eval_games(run_dir: Path) -> tuple[int, int, int]:
     if not configs:
         raise PlotError(f"{run_dir} has no config.yaml")
     try:
-        config = yaml.safe_load(configs[-1].read_text())
+        config = load_yaml(configs[-1].read_text())
         games = int(config["eval"]["games"])
         return games, int(config["eval"].get("final_games") or games), int(config["total_iterations"])
     except (yaml.YAMLError, KeyError, TypeError, ValueError) as e:

@@ -186,6 +186,11 @@ def test_pettingzoo_illegal_moves():
     illegal = int(np.flatnonzero(raw.observe(raw.agent_selection)["action_mask"] == 0)[0])
     with pytest.raises(ValueError, match="illegal action"):
         raw.step(illegal)
+    legal = int(np.flatnonzero(raw.observe(raw.agent_selection)["action_mask"])[0])
+    for not_an_index in (np.float64(legal), float(legal), True, str(legal)):
+        with pytest.raises(TypeError, match="integer index"):
+            raw.step(not_an_index)
+    raw.step(np.int64(legal))  # numpy integers are indices
     wrapped = env()
     wrapped.reset(seed=2)
     offender = wrapped.agent_selection

@@ -120,3 +120,13 @@ def test_openspiel_ismcts_bot_plays_beasty_agents():
                 state.apply_action(action)
         returns = state.returns()
         assert returns[0] == -returns[1] and returns[0] in (-1.0, 0.0, 1.0)
+
+
+def test_chance_nodes_refuse_outcomes_not_on_offer():
+    state = _game().new_initial_state()
+    state.apply_action(0)  # player 0's first card: the skunk
+    with pytest.raises(Exception, match="not on offer"):
+        state.apply_action(0)  # a second skunk
+    with pytest.raises(Exception, match="not on offer"):
+        state.apply_action(12)
+    assert [o for o, _ in state.chance_outcomes()] == list(range(1, 12))

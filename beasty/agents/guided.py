@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from beasty._ext import Network
+from beasty._ext import NET_MAX_HIDDEN, Network, network_size
 from beasty.files import atomic_write
 
 NETWORK_FORMAT = "beasty-net-v1"
@@ -47,6 +47,41 @@ def save_network(
     return atomic_write(path, buffer.getvalue())
 
 
+#: The most bytes each field of a network file may claim, checked in its
+#: header before anything is read: the weights of the widest net.h network,
+#: a few bytes for the scalars, and the description's JSON.
+FIELD_BYTES = {
+    "format": 4 * 64,
+    "hidden": 8,
+    "weights": 4 * network_size(NET_MAX_HIDDEN),
+    "about": 4 * (1 << 20),
+}
+
+
+def _check_headers(path: Path) -> None:
+    """Every field's .npy header names a size within FIELD_BYTES and within
+    the bytes stored for it, so a header that lies about its shape is
+    refused before numpy allocates for it."""
+    with zipfile.ZipFile(path) as archive:
+        for name, limit in FIELD_BYTES.items():
+            try:
+                member = archive.getinfo(f"{name}.npy")
+            except KeyError:
+                raise NetworkFileError(f"{path} is not a {NETWORK_FORMAT} file (no {name!r})") from None
+            with archive.open(member) as stream:
+                version = np.lib.format.read_magic(stream)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+                else:
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+            claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            if claimed > min(limit, member.file_size):
+                raise NetworkFileError(
+                    f"{path}: field {name!r} claims {claimed} bytes (shape {shape}, {dtype}); "
+                    f"at most {min(limit, member.file_size)} are possible"
+                )
+
+
 def _read(path: str | Path) -> tuple[Network, dict[str, Any]]:
     """The network in a file and its description, checked (the weights by
     :class:`beasty._ext.Network` itself)."""
@@ -54,8 +89,11 @@ def _read(path: str | Path) -> tuple[Network, dict[str, Any]]:
     if not path.is_file():
         raise NetworkFileError(f"network file {path} does not exist")
     try:
+        _check_headers(path)
         with np.load(path, allow_pickle=False) as data:
             fields = {name: data[name] for name in ("format", "hidden", "weights", "about")}
+    except NetworkFileError:
+        raise
     except KeyError as e:
         raise NetworkFileError(f"{path} is not a {NETWORK_FORMAT} file (no {e.args[0]!r})") from e
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
@@ -71,8 +109,8 @@ def _read(path: str | Path) -> tuple[Network, dict[str, Any]]:
         raise NetworkFileError(f"{path}: {e}") from e
     try:
         about = json.loads(str(fields["about"]))
-    except json.JSONDecodeError as e:
-        raise NetworkFileError(f"{path}: its description is not JSON: {e}") from e
+    except (json.JSONDecodeError, RecursionError) as e:  # RecursionError: nested thousands deep
+        raise NetworkFileError(f"{path}: its description is not JSON: {type(e).__name__} {e}") from e
     if not isinstance(about, dict):
         raise NetworkFileError(f"{path}: its description must be a JSON object")
     return network, about

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 
 from beasty._ext import GameBatch
 from beasty.agents.base import Agent, IntArray
 from beasty.agents.scripted import check_seed
+from beasty.files import load_yaml
 from beasty.policy.network import MASKED_LOGIT, PolicyOutputs, PolicyValueNet, sample_actions
 
 
@@ -55,23 +56,23 @@ class NeuralAgent(Agent):
 def load_policy(path: str | Path) -> tuple[PolicyValueNet, str]:
     """The network in a weights file (``beasty.policy``) or a training
     checkpoint, and a name for it; ``ValueError`` if it is neither."""
-    from beasty.policy.weights import WeightsError, load_weights
+    from beasty.policy.weights import NotWeightsFile, build_network, load_weights
 
     try:
         return load_weights(path), Path(path).stem
-    except WeightsError as not_weights:
+    except NotWeightsFile as not_weights:
         from beasty.train.checkpoint import CheckpointError, load_checkpoint
         from beasty.train.config import ConfigError, config_from_dict
 
         try:
             data = load_checkpoint(path)
-            net = PolicyValueNet(config_from_dict(yaml.safe_load(data["config"])).network)
-            net.load_state_dict(data["model"])
+            network = config_from_dict(load_yaml(data["config"])).network
+            net = build_network(dataclasses.asdict(network), data["model"], path)
         except CheckpointError as e:
             raise ValueError(f"neither a weights file ({not_weights}) nor a checkpoint ({e})") from e
-        except (ConfigError, RuntimeError) as e:
+        except ConfigError as e:
             raise ValueError(f"checkpoint {path} does not fit its own network: {e}") from e
-        return net.eval(), f"ppo@{int(data['iteration'])}"
+        return net, f"ppo@{int(data['iteration'])}"
 
 
 def shipped_agent(seed: int = 0) -> NeuralAgent:

@@ -9,7 +9,22 @@ when it is installed (``pip install "beasty[gym]"``)::
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 ENV_ID = "beasty/BeastyBar-v0"
+
+
+def action_index(action: Any) -> int:
+    """An action as the int index it names: a Python or numpy integer (or a
+    0-d integer array); TypeError for anything else (a float, a bool)."""
+    if isinstance(action, np.ndarray) and action.shape == ():
+        action = action.item()
+    if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+        raise TypeError(f"action must be an integer index, got {action!r}")
+    return int(action)
+
 
 try:
     import gymnasium
@@ -23,4 +38,4 @@ else:
             vector_entry_point="beasty.envs.gymnasium:BeastyBarVectorEnv",
         )
 
-__all__ = ["ENV_ID"]
+__all__ = ["ENV_ID", "action_index"]

@@ -37,6 +37,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 
 from beasty._ext import ACTION_NAMES, NUM_ACTIONS, OBS_DIM, GameBatch
 from beasty.agents import Agent, make
+from beasty.envs import action_index
 from beasty.match import play_until_turn
 
 OBSERVATION_SPACE = spaces.Box(0.0, 1.0, (OBS_DIM,), np.float32)
@@ -94,14 +95,6 @@ def _check_rule(illegal_action: str) -> str:
 def _illegal(action: int, legal: list[int], where: str = "") -> ValueError:
     names = ", ".join(f"{a} ({ACTION_NAMES[a]})" for a in legal)
     return ValueError(f"illegal action {action}{where}; legal now: {names}")
-
-
-def _as_index(action: Any) -> int:
-    if isinstance(action, np.ndarray) and action.shape == ():
-        action = action.item()
-    if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
-        raise TypeError(f"action must be an integer index, got {action!r}")
-    return int(action)
 
 
 class BeastyBarEnv(gymnasium.Env[npt.NDArray[np.float32], np.int64]):
@@ -165,7 +158,7 @@ class BeastyBarEnv(gymnasium.Env[npt.NDArray[np.float32], np.int64]):
             raise RuntimeError("call reset() before step()")
         if self._over():
             raise RuntimeError("the game is over: call reset() to start another")
-        action = _as_index(action)
+        action = action_index(action)
         legal = self.games.legal_actions(0)
         if action not in legal:
             if self.illegal_action == "raise":

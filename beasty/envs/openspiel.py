@@ -115,6 +115,8 @@ class BeastyBarState(pyspiel.State):
         if self.table is not None:
             self.table = rules.step(self.table, action)
             return
+        if action not in (outcome for outcome, _ in self.chance_outcomes()):
+            raise ValueError(f"chance outcome {action} is not on offer now: {self.chance_outcomes()}")
         if len(self.orders[1]) < CARDS:
             (self.orders[0] if len(self.orders[0]) < CARDS else self.orders[1]).append(Species(action + 1))
             return

@@ -32,6 +32,7 @@ from pettingzoo import AECEnv
 from pettingzoo.utils import wrappers
 
 from beasty._ext import ACTION_NAMES, NUM_ACTIONS, OBS_DIM, GameBatch
+from beasty.envs import action_index
 
 AGENTS = ("player_0", "player_1")
 
@@ -102,11 +103,11 @@ class raw_env(AECEnv[str, dict[str, Any], int]):
             self._was_dead_step(action)
             return
         legal = self.games.legal_actions(0)
-        if action is None or int(action) not in legal:
+        if action is None or action_index(action) not in legal:
             names = ", ".join(f"{a} ({ACTION_NAMES[a]})" for a in legal)
             raise ValueError(f"illegal action {action!r} for {agent}; legal now: {names}")
         self._cumulative_rewards[agent] = 0.0
-        self.games.step([int(action)])
+        self.games.step([action_index(action)])
         if self.games.done[0]:
             scores = self.games.scores()[0]
             result = float(np.sign(int(scores[0]) - int(scores[1])))

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from beasty._ext import NUM_ACTIONS
 from beasty.files import atomic_write
 from beasty.policy.network import NetworkConfig, PolicyValueNet
 
@@ -23,7 +24,12 @@ SHIPPED = Path(__file__).resolve().parent / "models" / "ppo.pt"
 
 
 class WeightsError(ValueError):
-    """A weights file is missing, corrupt or of another format."""
+    """A weights file is missing, corrupt, of another format, or holds a
+    network that does not fit its configuration."""
+
+
+class NotWeightsFile(WeightsError):
+    """The file is missing, unreadable or of another format."""
 
 
 def first_non_finite(value: Any, where: str) -> str | None:
@@ -71,27 +77,63 @@ def read_weights(path: str | Path) -> dict[str, Any]:
     """The checked contents of a weights file."""
     path = Path(path)
     if not path.is_file():
-        raise WeightsError(f"weights file {path} does not exist")
+        raise NotWeightsFile(f"weights file {path} does not exist")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many types for a damaged file
-        raise WeightsError(f"{path} is corrupt or not a weights file: {e}") from e
+        raise NotWeightsFile(f"{path} is corrupt or not a weights file: {e}") from e
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise WeightsError(f"{path} is not a {FORMAT} file")
+        raise NotWeightsFile(f"{path} is not a {FORMAT} file")
     if not isinstance(data.get("config"), dict) or not isinstance(data.get("state_dict"), dict):
         raise WeightsError(f"{path} is malformed: it needs a config and a state_dict")
     return data
 
 
+def build_network(config: Any, state_dict: Any, source: str | Path) -> PolicyValueNet:
+    """The network of a stored configuration and parameters, in eval mode,
+    checked before its memory is allocated: the configuration's width
+    against the stored policy head, every parameter's shape against a
+    shape-only (meta device) build, and finiteness.  WeightsError naming
+    ``source`` otherwise."""
+    if not isinstance(config, dict) or not isinstance(state_dict, dict):
+        raise WeightsError(f"{source} is malformed: it needs a config and a state_dict")
+    try:
+        cfg = NetworkConfig(**config)
+    except TypeError as e:
+        raise WeightsError(f"{source}: its network configuration is not one: {e}") from e
+    head = state_dict.get("policy.weight")
+    if not isinstance(head, torch.Tensor) or tuple(head.shape) != (NUM_ACTIONS, cfg.hidden_dim):
+        raise WeightsError(
+            f"{source}: its parameters do not fit its configuration (hidden_dim {cfg.hidden_dim!r})"
+        )
+    try:
+        with torch.device("meta"):
+            expected = {name: tuple(t.shape) for name, t in PolicyValueNet(cfg).state_dict().items()}
+    except Exception as e:  # torch's own checks raise AssertionError, ValueError, TypeError, ...
+        raise WeightsError(f"{source}: its network configuration is invalid: {e}") from e
+    for name, shape in expected.items():
+        stored = state_dict.get(name)
+        if not isinstance(stored, torch.Tensor) or tuple(stored.shape) != shape:
+            found = tuple(stored.shape) if isinstance(stored, torch.Tensor) else type(stored).__name__
+            raise WeightsError(f"{source}: parameter {name} should have shape {shape}, found {found}")
+    extra = sorted(set(state_dict) - set(expected))
+    if extra:
+        raise WeightsError(f"{source}: parameters its configuration lacks: {', '.join(map(str, extra))}")
+    bad = first_non_finite(state_dict, "state_dict")
+    if bad:
+        raise WeightsError(f"{source}: non-finite weights ({bad})")
+    net = PolicyValueNet(cfg)
+    try:
+        net.load_state_dict(state_dict)
+    except RuntimeError as e:  # a dtype torch cannot copy from
+        raise WeightsError(f"{source}: {e}") from e
+    return net.eval()
+
+
 def load_weights(path: str | Path = SHIPPED) -> PolicyValueNet:
     """The network stored in ``path`` (by default the shipped one), in eval mode."""
     data = read_weights(path)
-    try:
-        net = PolicyValueNet(NetworkConfig(**data["config"]))
-        net.load_state_dict(data["state_dict"])
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise WeightsError(f"{path} does not hold a beasty policy network: {e}") from e
-    return net.eval()
+    return build_network(data["config"], data["state_dict"], path)
 
 
 def read_about(path: str | Path = SHIPPED) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 import yaml
 
-from beasty.files import atomic_write
+from beasty.files import atomic_write, load_yaml
 from beasty.policy.weights import first_non_finite
 
 FORMAT = "beasty-ppo-v2"
@@ -72,7 +72,7 @@ def _check_fields(data: dict[str, Any], path: Path) -> None:
     )
     need(isinstance(data["config"], str), "config must be YAML text")
     try:
-        config = yaml.safe_load(data["config"])
+        config = load_yaml(data["config"])
     except yaml.YAMLError as e:
         raise CheckpointError(f"checkpoint {path} is malformed: its config is not valid YAML: {e}") from e
     need(isinstance(config, dict), "config must be a YAML mapping")

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from beasty.agents import OPPONENT_NAMES
+from beasty.files import load_yaml
 from beasty.policy.network import ENCODERS, NetworkConfig
 
 DECAY_TYPES = ("linear", "cosine", "exponential", "constant")
@@ -314,7 +315,7 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Tr
             f"cannot read config {path}: {e.strerror or e} (shipped configs: {', '.join(shipped_configs())})"
         ) from e
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as e:
         raise ConfigError(f"{path} is not valid YAML: {e}") from e
     data = {} if data is None else data
