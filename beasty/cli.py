@@ -1,50 +1,32 @@
-"""The ``beasty`` command: ``beasty play``, ``serve``, ``eval``, ``train``, ``expert`` and ``plot``."""
+"""The ``beasty`` command: ``play``, ``serve``, ``eval``, ``ladder``, ``train``, ``expert`` and ``plot``."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import secrets
 import sys
 from collections.abc import Sequence
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, make
+from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, load
 from beasty.files import load_yaml
 
 
 def _load_agent(spec: str, seed: int) -> Agent:
-    """A registry name, a network file (.npz: the champion's search guided
-    by it), or a path to a weights file or a training checkpoint (its
-    greedy policy)."""
-    if spec in AGENT_NAMES:
-        try:
-            return make(spec, seed=seed)
-        except ImportError as e:
-            raise SystemExit(f"beasty: agent {spec!r} needs torch: pip install 'beasty[train]' ({e})") from e
-    if spec.endswith(".npz"):
-        from beasty.agents.guided import NetworkFileError
-
-        try:
-            return make("champion", seed=seed, network=spec)
-        except NetworkFileError as e:
-            raise SystemExit(f"beasty: cannot load {spec}: {e}") from e
-    if not spec.endswith(".pt"):
-        raise SystemExit(
-            f"beasty: unknown agent {spec!r}: use one of {', '.join(AGENT_NAMES)}, "
-            "a .npz network or a .pt file"
-        )
+    """:func:`beasty.agents.load`, its errors as ``beasty:`` messages."""
     try:
-        from beasty.agents.neural import NeuralAgent, load_policy
-    except ImportError as e:  # pragma: no cover - depends on the extra
-        raise SystemExit(f"beasty: loading {spec} needs torch: pip install 'beasty[train]' ({e})") from e
-    try:
-        net, name = load_policy(spec)
+        return load(spec, seed)
+    except ImportError as e:
+        raise SystemExit(f"beasty: agent {spec!r} needs torch: pip install 'beasty[train]' ({e})") from e
     except ValueError as e:
-        raise SystemExit(f"beasty: cannot load {spec}: {e}") from e
-    return NeuralAgent(net, greedy=True, seed=seed, name=name)
+        if spec in AGENT_NAMES or spec.endswith((".npz", ".pt")):
+            raise SystemExit(f"beasty: cannot load {spec}: {e}") from e
+        raise SystemExit(f"beasty: {e}") from e
 
 
 def _seed(text: str) -> int:
@@ -114,6 +96,38 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ladder(args: argparse.Namespace) -> int:
+    from beasty.files import check_writable
+    from beasty.ladder import format_ladder, ladder, plot_ladder, write_json
+
+    for flag, path in (("--json", args.json), ("--plot", args.plot)):
+        try:  # before playing: an unwritable path must not cost the round robin
+            if path:
+                check_writable(path)
+        except OSError as e:
+            raise SystemExit(f"beasty: {flag} {path}: {e}") from e
+    for spec in args.agents:
+        _load_agent(spec, 0)  # a bad name or file is reported before any game
+    try:
+        result = ladder(args.agents, args.games, args.seed, args.workers, args.anchor, args.bootstrap,
+                        progress=not args.no_progress)  # fmt: skip
+    except ValueError as e:
+        raise SystemExit(f"beasty: {e}") from e
+    print(format_ladder(result))
+    if args.json:
+        write_json(args.json, result)
+        print(f"wrote {args.json}")
+    if args.plot:
+        from beasty.plot import PlotError
+
+        try:
+            plot_ladder(result, args.plot)
+        except PlotError as e:
+            raise SystemExit(f"beasty: {e}") from e
+        print(f"wrote {args.plot}")
+    return 0
+
+
 def cmd_play(args: argparse.Namespace) -> int:
     from beasty.play.terminal import play
 
@@ -171,8 +185,6 @@ def _port(text: str) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from beasty.plot import PlotError, plot_results, plot_run, results_from_json
 
     source = Path(args.path)
@@ -215,11 +227,15 @@ def cmd_expert(args: argparse.Namespace) -> int:
             f"beasty: expert iteration needs the train extra (pip install 'beasty[train]'): {e}"
         ) from e
     try:
-        cfg = make_config(_parse_overrides(args.set))
-        path = run_expert(cfg, args.out)
-    except (ExpertConfigError, OSError) as e:
+        overrides = _parse_overrides(args.set)
+        if args.resume:  # the run's own settings, less what may change between sessions
+            stored = json.loads((Path(args.out) / "config.json").read_text())
+            overrides = {**stored, **overrides}
+        cfg = make_config(overrides)
+        path = run_expert(cfg, args.out, resume=args.resume, progress=not args.no_progress)
+    except (ExpertConfigError, OSError, ValueError) as e:
         raise SystemExit(f"beasty: {e}") from e
-    print(f"network: {path} (play it: beasty eval --agent {path})")
+    print(f"best network: {path} (play it: beasty eval --agent {path})")
     return 0
 
 
@@ -264,7 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument(
         "--opponents",
         default="all",
-        help=f"'all' (the ten: {', '.join(OPPONENT_NAMES)}) or a comma-separated list of agent names",
+        help=f"'all' (the ten: {', '.join(OPPONENT_NAMES)}) or a comma-separated list of agent names, "
+        ".npz networks or .pt files",
     )
     ev.add_argument("--games", type=int, default=1000, help="games per opponent (even)")
     ev.add_argument(
@@ -277,6 +294,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ev.add_argument("--no-progress", action="store_true")
     ev.set_defaults(func=cmd_eval)
+    ld = sub.add_parser("ladder", help="rate agents: a round robin and Bradley-Terry (Elo-scale) ratings")
+    ld.add_argument("agents", nargs="+", help="agent names, .npz networks or .pt files (two or more)")
+    ld.add_argument("--games", type=_positive, default=200, help="games per pair (even; default 200)")
+    ld.add_argument("--seed", type=_seed, default=0, help="deals are seeded from it (default 0)")
+    ld.add_argument("--workers", type=_positive, default=1, help="processes sharing the deals")
+    ld.add_argument("--anchor", help="the player rated 0 (default: random if playing, else the first)")
+    ld.add_argument("--bootstrap", type=int, default=500, help="resamples of the deals for the intervals")
+    ld.add_argument("--json", help="write the ladder to this JSON file")
+    ld.add_argument("--plot", metavar="PNG", help="draw the ratings with their intervals into this PNG")
+    ld.add_argument("--no-progress", action="store_true")
+    ld.set_defaults(func=cmd_ladder)
     tr = sub.add_parser("train", help="train a PPO agent from a YAML config")
     tr.add_argument(
         "--config", required=True,
@@ -293,6 +321,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--set", action="append", default=[], metavar="KEY=VALUE",
         help="a setting of beasty.train.expert.ExpertConfig (generations, games, simulations, hidden, ...)",
     )  # fmt: skip
+    ex.add_argument("--resume", action="store_true", help="go on with the run in --out where it stopped")
+    ex.add_argument("--no-progress", action="store_true")
     ex.set_defaults(func=cmd_expert)
     pt = sub.add_parser("plot", help="draw a training run's learning curves, or an eval JSON's win rates")
     pt.add_argument("path", help="a run folder (runs/NAME, runs/latest) or a beasty eval --json file")

@@ -11,19 +11,47 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+import numpy.typing as npt
 
-from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, make
+from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, load
 from beasty.files import atomic_write
 from beasty.match import (
     MatchResult,
+    Played,
     derive_seed,
     mirrored_deals,
     play_out,
     wilson_interval,
     worker_pool,
 )
+
+
+def _margins(
+    agent: Agent, opponent: Agent, games: int, seed: int, on_step: Callable[[int], None] | None = None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], Played]:
+    """The agent's point margin in each game of the mirrored deals (games
+    2d and 2d+1 share deal d), whether it moved first, and the games."""
+    batch, agent_seat = mirrored_deals(games, seed)
+    first = batch.start_player == agent_seat
+    seat_actor = np.stack([agent_seat, 1 - agent_seat], 1)  # actor 0 (the agent) in agent_seat
+    played = play_out(
+        batch,
+        [agent.act_batch, opponent.act_batch],
+        seat_actor,
+        None if on_step is None else (lambda ended: on_step(len(ended))),
+    )
+    return played.margin(agent_seat), first, played
+
+
+def deal_scores(agent: Agent, opponent: Agent, games: int, seed: int) -> npt.NDArray[np.float64]:
+    """The agent's points (win 1, draw 1/2) per mirrored deal: ``games / 2``
+    values in [0, 2], deal d = ``seed + d`` (for ratings bootstrapped over deals)."""
+    margin, _, _ = _margins(agent, opponent, games, seed)
+    points = (margin > 0) + 0.5 * (margin == 0)
+    return np.asarray(points.reshape(-1, 2).sum(axis=1), dtype=np.float64)
 
 
 def play_match(
@@ -35,16 +63,7 @@ def play_match(
     on_step: Callable[[int], None] | None = None,
 ) -> MatchResult:
     """Plays ``games`` (even) games on mirrored deals, all in one batch."""
-    batch, agent_seat = mirrored_deals(games, seed)
-    first = batch.start_player == agent_seat
-    seat_actor = np.stack([agent_seat, 1 - agent_seat], 1)  # actor 0 (the agent) in agent_seat
-    played = play_out(
-        batch,
-        [agent.act_batch, opponent.act_batch],
-        seat_actor,
-        None if on_step is None else (lambda ended: on_step(len(ended))),
-    )
-    margin = played.margin(agent_seat)
+    margin, first, played = _margins(agent, opponent, games, seed, on_step)
     wins = int((margin > 0).sum())
     losses = int((margin < 0).sum())
     return MatchResult(
@@ -101,6 +120,37 @@ def _play_in_batches(
     return merge_results(parts)
 
 
+def head_to_head(
+    agent: Agent,
+    opponent: Agent,
+    games: int,
+    seed: int = 0,
+    pool: ProcessPoolExecutor | None = None,
+    workers: int = 1,
+    on_games: Callable[[int], None] | None = None,
+    name: str | None = None,
+) -> MatchResult:
+    """``agent`` against ``opponent`` on the mirrored deals ``seed ..
+    seed + games/2 - 1``, here or shared among the ``workers`` processes of
+    ``pool`` in small chunks (the same result: every decision depends only
+    on the agents' seeds and the game).  ``on_games(n)`` hears of finished games."""
+    name = name or opponent.name
+    if pool is None:
+        return _play_in_batches(agent, opponent, games, seed, name, on_games)
+    deals = games // 2
+    step = max(1, min(50, -(-deals // (4 * workers))))  # small chunks keep the workers busy
+    futures = [
+        pool.submit(_play_deals, agent, opponent, 2 * min(step, deals - d), derive_seed(seed, d), name)
+        for d in range(0, deals, step)
+    ]
+    parts = []
+    for future in futures:
+        parts.append(future.result())
+        if on_games is not None:
+            on_games(parts[-1].games)
+    return merge_results(parts)
+
+
 def evaluate(
     agent: Agent,
     opponents: Iterable[str] = OPPONENT_NAMES,
@@ -109,52 +159,39 @@ def evaluate(
     progress: bool = False,
     workers: int = 1,
 ) -> list[MatchResult]:
-    """``agent`` against each named agent (seeded ``seed + k``), on mirrored
-    deals ``seed .. seed + games/2 - 1``.
+    """``agent`` against each opponent (seeded ``seed + k``), on mirrored
+    deals ``seed .. seed + games/2 - 1``.  An opponent is anything
+    :func:`beasty.agents.load` takes: a name, a ``.npz`` network or a
+    ``.pt`` file.
 
     With ``workers`` > 1 the deals are shared among that many processes
     (spawned, so a script calls this under ``if __name__ == "__main__":``;
     the agent must pickle).  Every C agent's decisions depend only on its
     seed and the game, so the results equal those of one process."""
-    names = list(opponents)
-    for name in names:
-        if name not in AGENT_NAMES:
-            raise ValueError(f"unknown opponent {name!r}; known: {', '.join(AGENT_NAMES)}")
+    specs = list(opponents)
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
         raise ValueError(f"workers must be an integer in [1, 256], got {workers!r}")
     if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2 or games > MAX_GAMES:
         raise ValueError(f"games must be a positive even integer (mirrored deals) up to {MAX_GAMES:,}, "
                          f"got {games!r}")
+    for spec in specs:
+        if spec not in AGENT_NAMES and not spec.endswith((".npz", ".pt")):
+            raise ValueError(f"unknown opponent {spec!r}; known: {', '.join(AGENT_NAMES)}, .npz, .pt files")
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=games * len(names), desc="evaluating", unit="game", leave=False)
+        bar = tqdm(total=games * len(specs), desc="evaluating", unit="game", leave=False)
     pool = worker_pool(workers) if workers > 1 else None
     results = []
     try:
-        for k, name in enumerate(names):
+        for k, spec in enumerate(specs):
+            opponent = load(spec, seed=derive_seed(seed, 104729 * (k + 1)))
             if bar is not None:
-                bar.set_postfix_str(name)
+                bar.set_postfix_str(opponent.name)
             agent.reseed(derive_seed(seed, 7919 * (k + 1)))
-            opp = make(name, seed=derive_seed(seed, 104729 * (k + 1)))
-            if pool is None:
-                results.append(
-                    _play_in_batches(agent, opp, games, seed, name, None if bar is None else bar.update)
-                )
-                continue
-            deals = games // 2
-            step = max(1, min(50, -(-deals // (4 * workers))))  # small chunks keep the workers busy
-            futures = [
-                pool.submit(_play_deals, agent, opp, 2 * min(step, deals - d), derive_seed(seed, d), name)
-                for d in range(0, deals, step)
-            ]
-            parts = []
-            for future in futures:
-                parts.append(future.result())
-                if bar is not None:
-                    bar.update(parts[-1].games)
-            results.append(merge_results(parts))
+            on_games = None if bar is None else bar.update
+            results.append(head_to_head(agent, opponent, games, seed, pool, workers, on_games, opponent.name))
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

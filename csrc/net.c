@@ -1,16 +1,21 @@
 /* net.c -- the forward pass of the small policy/value network (net.h). */
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "net.h"
 
-int64_t bb_net_size(int32_t h) {
-    if (h < 1 || h > BB_NET_MAX_HIDDEN) return 0;
-    return (int64_t)BB_OBS_DIM * h + h + (int64_t)h * h + h + (int64_t)h * BB_NET_OUTPUTS + BB_NET_OUTPUTS;
+int64_t bb_net_size(int32_t h, int32_t depth) {
+    if (h < 1 || h > BB_NET_MAX_HIDDEN || depth < 1 || depth > BB_NET_MAX_DEPTH) return 0;
+    return (int64_t)BB_OBS_DIM * h + h + depth * ((int64_t)h * h + h) + (int64_t)h * BB_NET_OUTPUTS +
+           BB_NET_OUTPUTS;
 }
 
 bb_status bb_net_check(const bb_net *net) {
-    return net && net->weights && bb_net_size(net->hidden) > 0 ? BB_OK : BB_ERR_PARAM;
+    return net && net->weights && bb_net_size(net->hidden, net->depth) > 0 &&
+                   (net->residual == 0 || net->residual == 1)
+               ? BB_OK
+               : BB_ERR_PARAM;
 }
 
 /* On x86-64 with glibc (its ifunc picks a clone at load time; GCC or
@@ -41,13 +46,18 @@ MATRIX_LOOPS static void dense(const float *restrict in, int n_in, const float *
 
 void bb_net_forward(const bb_net *net, const float *obs, float *out) {
     int h = net->hidden;
-    float a[BB_NET_MAX_HIDDEN], b[BB_NET_MAX_HIDDEN];
-    const float *w1 = net->weights, *b1 = w1 + (size_t)BB_OBS_DIM * h;
-    const float *w2 = b1 + h, *b2 = w2 + (size_t)h * h;
-    const float *w3 = b2 + h, *b3 = w3 + (size_t)h * BB_NET_OUTPUTS;
-    dense(obs, BB_OBS_DIM, w1, b1, h, 1, a);
-    dense(a, h, w2, b2, h, 1, b);
-    dense(b, h, w3, b3, BB_NET_OUTPUTS, 0, out);
+    float x[BB_NET_MAX_HIDDEN], y[BB_NET_MAX_HIDDEN];
+    const float *w = net->weights;
+    dense(obs, BB_OBS_DIM, w, w + (size_t)BB_OBS_DIM * h, h, 1, x);
+    w += (size_t)BB_OBS_DIM * h + h;
+    for (int k = 0; k < net->depth; k++, w += (size_t)h * h + h) {
+        dense(x, h, w, w + (size_t)h * h, h, 1, y);
+        if (net->residual)
+            for (int j = 0; j < h; j++) x[j] += y[j];
+        else
+            memcpy(x, y, (size_t)h * sizeof(float));
+    }
+    dense(x, h, w, w + (size_t)h * BB_NET_OUTPUTS, BB_NET_OUTPUTS, 0, out);
     out[BB_NUM_ACTIONS] = tanhf(out[BB_NUM_ACTIONS]);
 }
 

@@ -441,6 +441,31 @@ static void policy_prior(const bb_search *s, const bb_policy *pol, const bb_game
     for (int a = 0; a < BB_NUM_ACTIONS; a++) prior[a] = z > 0.0 ? prior[a] / z : 0.0;
 }
 
+/* A Gamma(alpha, 1) deviate (Marsaglia and Tsang 2000; alpha < 1 through
+ * Gamma(alpha + 1) * U^(1/alpha)). */
+static double gamma_deviate(bb_rng *rng, double alpha) {
+    if (alpha < 1.0) {
+        double u = bb_rng_double(rng);
+        return gamma_deviate(rng, alpha + 1.0) * pow(u > 0.0 ? u : 1e-300, 1.0 / alpha);
+    }
+    double d = alpha - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
+    for (;;) {
+        double x = bb_rng_normal(rng), v = 1.0 + c * x;
+        if (v <= 0.0) continue;
+        v = v * v * v;
+        double u = bb_rng_double(rng);
+        if (u < 1.0 - 0.0331 * x * x * x * x || log(u) < 0.5 * x * x + d * (1.0 - v + log(v))) return d * v;
+    }
+}
+
+/* Mixes Dirichlet noise into the root's prior over its legal actions. */
+static void add_root_noise(const bb_search *s, const int32_t *legal, int n, float *prior, bb_rng *rng) {
+    double noise[BB_NUM_ACTIONS], total = 0.0, eps = s->config.root_noise;
+    for (int i = 0; i < n; i++) total += noise[i] = gamma_deviate(rng, s->config.root_noise_alpha);
+    if (!(total > 0.0)) return;
+    for (int i = 0; i < n; i++) prior[legal[i]] = (float)((1.0 - eps) * prior[legal[i]] + eps * noise[i] / total);
+}
+
 /* Chooses the child to walk into (creating it if new); *expanded = 1 when
  * the node is new.  Returns -1 when the arena is full. */
 static int32_t select_child(bb_search *s, int32_t *used, int32_t node, const bb_game *d, int root,
@@ -484,6 +509,7 @@ static int32_t select_child(bb_search *s, int32_t *used, int32_t node, const bb_
             double prior[BB_NUM_ACTIONS];
             policy_prior(s, prior_policy(s, d, root, model), d, prior);
             for (int a = 0; a < BB_NUM_ACTIONS; a++) parent->prior[a] = (float)prior[a];
+            if (node == 0 && s->config.root_noise > 0.0) add_root_noise(s, legal, n, parent->prior, rng);
             parent->has_prior = 1;
         }
         double parent_visits = 1.0;
@@ -597,6 +623,8 @@ bb_status bb_search_check(const bb_search *s, const char **bad) {
     }
     REQUIRE(c->unknown_prior >= 0.0 && c->unknown_prior <= 1e6, "unknown_prior");
     REQUIRE(c->value_weight >= 0.0 && c->value_weight <= 1.0, "value_weight");
+    REQUIRE(c->root_noise >= 0.0 && c->root_noise <= 1.0, "root_noise");
+    REQUIRE(c->root_noise_alpha > 0.0 && c->root_noise_alpha <= 100.0, "root_noise_alpha");
     REQUIRE(!s->guide.choose || !c->use_prior || s->guide.scores, "guide");
     REQUIRE(c->value_weight == 0.0 || (s->guide.choose && s->guide.value), "guide");
     REQUIRE(total + c->unknown_prior > 0.0, "model_prior");

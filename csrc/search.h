@@ -47,6 +47,9 @@
  *     clamp(margin / 20, -1, 1), from the mover's seat; result is +1 for a
  *     win, -1 for a loss and draw_value for a draw (below 0 when only wins
  *     count).
+ *   - root_noise (expert iteration's self-play, with use_prior): the
+ *     root's prior is (1 - root_noise) prior + root_noise Dir(alpha) over
+ *     the legal actions, drawn once per decision (AlphaZero's exploration).
  *   - guide (optional, e.g. a network of net.h): with use_prior, PUCT's
  *     prior for the mover, and for an opponent under "unknown", is the
  *     guide's softmax instead of the rollout policy's; with value_weight
@@ -106,6 +109,8 @@ typedef struct bb_search_config {
     double model_epsilon;     /* in [0, 1]: uniform share of each opponent model */
     double unknown_prior;     /* >= 0: prior weight of "none of the models" (see above) */
     double value_weight;      /* in [0, 1]: weight of the guide's value in a leaf's value */
+    double root_noise;        /* in [0, 1] (use_prior): share of Dirichlet noise in the root's prior */
+    double root_noise_alpha;  /* > 0: the Dirichlet's concentration (self-play exploration) */
 } bb_search_config;
 
 typedef struct bb_search_node {
@@ -158,7 +163,8 @@ typedef struct bb_search_result {
  * then *bad (if not NULL) names the offending field.  The ranges: */
 /*   simulations 1..BB_SEARCH_MAX_SIMULATIONS, time_limit_ms 0..1e7,
  *   exploration 0..1e6, prior/model_temperature (0, 1e6], margin_weight and
- *   model_epsilon and value_weight 0..1 (value_weight > 0 needs a guide with a value),
+ *   model_epsilon, value_weight and root_noise 0..1 (value_weight > 0 needs a guide with a
+ *   value), root_noise_alpha (0, 100],
  *   draw_value -1..1, candidates 1..BB_SEARCH_MAX_CANDIDATES, flags 0/1,
  *   endgame_cards 0..8,
  *   model_prior and unknown_prior 0..1e6 with a positive sum. */

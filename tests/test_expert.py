@@ -5,6 +5,7 @@ network as a policy, the file format, the guided search, the training loop."""
 from __future__ import annotations
 
 import csv
+import json
 
 import numpy as np
 import pytest
@@ -21,22 +22,24 @@ from beasty.agents.guided import (
 from beasty.evaluate import play_match
 
 
-def _random_weights(hidden: int, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).normal(0.0, 0.3, network_size(hidden)).astype(np.float32)
+def _random_weights(hidden: int, seed: int = 0, depth: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).normal(0.0, 0.3, network_size(hidden, depth)).astype(np.float32)
 
 
-def _numpy_forward(weights: np.ndarray, hidden: int, obs: np.ndarray) -> np.ndarray:
+def _numpy_forward(weights: np.ndarray, hidden: int, obs: np.ndarray, depth: int = 1,
+                   residual: bool = False) -> np.ndarray:  # fmt: skip
     """csrc/net.h's layout, read independently: W[in][out] then the bias."""
-    shapes = [(OBS_DIM, hidden), (hidden, hidden), (hidden, NET_OUTPUTS)]
+    shapes = [(OBS_DIM, hidden), *[(hidden, hidden)] * depth, (hidden, NET_OUTPUTS)]
     x, at = obs.astype(np.float64), 0
     for k, (n_in, n_out) in enumerate(shapes):
         w = weights[at : at + n_in * n_out].reshape(n_in, n_out)
         at += n_in * n_out
         b = weights[at : at + n_out]
         at += n_out
-        x = x @ w + b
-        if k < 2:
-            x = np.maximum(x, 0.0)
+        y = x @ w + b
+        if k < len(shapes) - 1:
+            y = np.maximum(y, 0.0)
+        x = x + y if residual and 0 < k < len(shapes) - 1 else y
     assert at == len(weights)
     x[:, NUM_ACTIONS] = np.tanh(x[:, NUM_ACTIONS])
     return x
@@ -51,13 +54,17 @@ def _positions(n: int, seed: int) -> GameBatch:
     return games
 
 
-@pytest.mark.parametrize("hidden", [1, 7, 64])
-def test_forward_pass_matches_numpy(hidden):
-    weights = _random_weights(hidden, hidden)
-    net = Network(weights, hidden)
+@pytest.mark.parametrize(
+    ("hidden", "depth", "residual"),
+    [(1, 1, False), (7, 1, False), (64, 1, False), (16, 3, True), (9, 2, False), (32, 4, True)],
+)
+def test_forward_pass_matches_numpy(hidden, depth, residual):
+    weights = _random_weights(hidden, hidden, depth) / np.float32(depth)
+    net = Network(weights, hidden, depth, residual)
     obs, _ = _positions(32, 5 + hidden).observe()
     obs[:, -8:] += 0.37  # non-binary inputs too
-    np.testing.assert_allclose(net.forward(obs), _numpy_forward(weights, hidden, obs), rtol=1e-4, atol=1e-4)
+    expected = _numpy_forward(weights, hidden, obs, depth, residual)
+    np.testing.assert_allclose(net.forward(obs), expected, rtol=1e-4, atol=1e-4)
 
 
 def test_forward_pass_matches_the_torch_twin():
@@ -116,7 +123,7 @@ def test_bad_forward_inputs_raise():
 
 def test_network_file_round_trip_and_damage(tmp_path):
     weights = _random_weights(6)
-    path = save_network(tmp_path / "n.npz", weights, 6, {"generation": 2})
+    path = save_network(tmp_path / "n.npz", Network(weights, 6), {"generation": 2})
     assert read_network_about(path) == {"generation": 2}
     obs, _ = _positions(4, 3).observe()
     np.testing.assert_array_equal(load_network(path).forward(obs), Network(weights, 6).forward(obs))
@@ -136,7 +143,7 @@ def test_network_file_round_trip_and_damage(tmp_path):
     with pytest.raises(NetworkFileError, match="corrupt"):
         load_network(tmp_path / "pickled.npz")
     with pytest.raises(ValueError):
-        save_network(tmp_path / "nan.npz", np.full(network_size(6), np.inf, np.float32), 6)
+        save_network(tmp_path / "nan.npz", Network(np.full(network_size(6), np.inf, np.float32), 6))
     assert not (tmp_path / "nan.npz").exists()
 
 
@@ -193,47 +200,85 @@ def test_guided_agents_pickle():
     assert copy.act(games, 0) == agent.act(games, 0)
 
 
-def test_expert_iteration_end_to_end(tmp_path):
+SMALL = {"games": 8, "simulations": 8, "fast_simulations": 4, "hidden": 8, "depth": 2, "epochs": 1,
+         "workers": 1, "opponents": ["random"], "gate_games": 4, "gate_simulations": 8}  # fmt: skip
+
+
+def test_playing_records_the_searchers_decisions_and_its_record():
     pytest.importorskip("torch")
-    from beasty.train.expert import make_config, play_games, run_expert, search_settings
-
-    small = {"games": 6, "simulations": 8, "hidden": 8, "epochs": 1, "workers": 1, "opponents": ["random"]}
-    cfg = make_config({"generations": 2, **small})
     from beasty.agents import ROLLOUT_CHAMPION_SETTINGS
+    from beasty.train.expert import make_config, play_games, search_settings
 
-    first = search_settings(cfg, None)  # generation 1: the search without any network
+    cfg = make_config(SMALL)
+    first = search_settings(cfg, None, 8)  # generation 1: the search without any network
     assert first == {**ROLLOUT_CHAMPION_SETTINGS, "simulations": 8} and "network" not in first
-    guided = search_settings(cfg, "x.npz")
+    guided = search_settings(cfg, "x.npz", 8)
     assert guided["network"] == "x.npz" and guided["use_prior"] and guided["value_weight"] == 1.0
-    positions = play_games(first, ["random"], 0.5, 6, seed=1)
+    picks = ["self", "random", "self", "random", "random", "self"]
+    league = {"random": {"name": "random"}}
+    played = play_games(first, {**first, "simulations": 2}, 1.0, league, picks, seed=1)
+    positions = played.positions
     assert len(positions) > 6
     np.testing.assert_allclose(positions.target.sum(1), 1.0, atol=1e-6)
     assert not (positions.target[~positions.mask] > 0).any()  # mass on legal actions only
     assert (positions.mask.sum(1) >= 2).all() and set(np.unique(positions.result)) <= {-1.0, 0.0, 1.0}
-    last = run_expert(cfg, tmp_path / "run")
-    assert last.name == "expert-2.npz" and (tmp_path / "run" / "expert-1.npz").exists()
-    rows = list(csv.DictReader((tmp_path / "run" / "metrics.csv").open()))
-    assert [r["guided"] for r in rows] == ["False", "True"]  # the second generation plays guided
-    about = read_network_about(last)
-    assert about["generation"] == 2 and about["hidden"] == 8
-    agent = make("search", network=str(last), simulations=20, use_prior=True, value_weight=1.0)
-    assert play_match(agent, make("random"), 2, seed=0).games == 2
-    from beasty.train.expert import ExpertConfigError
+    assert (np.abs(positions.search_value) <= 1.0).all()
+    wins, games = played.record["random"]
+    assert games == 3 and 0 <= wins <= 3
+    fewer = play_games(first, {**first, "simulations": 2}, 0.3, league, picks, seed=1)
+    assert len(fewer.positions) < len(positions)  # playout-cap randomisation records only full searches
 
+
+def test_expert_iteration_end_to_end_with_gates_and_resume(tmp_path):
+    pytest.importorskip("torch")
+    from beasty.train.expert import ExpertConfigError, make_config, run_expert
+
+    cfg = make_config({"generations": 2, **SMALL})
+    best = run_expert(cfg, tmp_path / "run", progress=False)
+    rows = list(csv.DictReader((tmp_path / "run" / "metrics.csv").open()))
+    assert [r["generation"] for r in rows] == ["1", "2"]
+    for row in rows:
+        assert 0.0 <= float(row["gate_low"]) <= float(row["gate_score"]) <= float(row["gate_high"]) <= 1.0
+        assert int(row["gate_wins"]) + int(row["gate_draws"]) + int(row["gate_losses"]) == 4
+        assert row["promoted"] == str(float(row["gate_score"]) >= 0.55)
+        assert min(float(row[k]) for k in ("play_seconds", "train_seconds", "gate_seconds")) >= 0
+        assert "random" in json.loads(row["league_win_rates"])
+    about = read_network_about(tmp_path / "run" / "expert-2.npz")
+    assert about["generation"] == 2 and about["hidden"] == 8 and about["depth"] == 2
+    assert load_network(tmp_path / "run" / "expert-2.npz").depth == 2
+    if rows[0]["promoted"] == "True" or rows[1]["promoted"] == "True":
+        assert best.name in {"expert-1.npz", "expert-2.npz"}
+        assert (tmp_path / "run" / "best.npz").read_bytes() == best.read_bytes()
+    agent = make("search", network=str(best), simulations=20, use_prior=True, value_weight=1.0)
+    assert play_match(agent, make("random"), 2, seed=0).games == 2
     with pytest.raises(ExpertConfigError, match="already holds"):  # never overwrites a run
-        run_expert(cfg, tmp_path / "run")
-    again = run_expert(make_config({"generations": 1, "start_from": str(last), **small}), tmp_path / "more")
-    assert read_network_about(again)["guided"]  # going on from a network: guided from generation 1
-    with pytest.raises(ExpertConfigError, match="hidden=8"):
-        run_expert(make_config({**small, "hidden": 16, "start_from": str(last)}), tmp_path / "wide")
+        run_expert(cfg, tmp_path / "run", progress=False)
+    run_expert(make_config({**SMALL, "generations": 3}), tmp_path / "run", resume=True, progress=False)
+    rows = list(csv.DictReader((tmp_path / "run" / "metrics.csv").open()))
+    assert [r["generation"] for r in rows] == ["1", "2", "3"]  # went on where it stopped
+    with pytest.raises(ExpertConfigError, match="no expert run"):
+        run_expert(cfg, tmp_path / "empty", resume=True, progress=False)
+
+
+def test_start_from_makes_a_network_the_first_one_to_beat(tmp_path):
+    pytest.importorskip("torch")
+    from beasty.train.expert import ExpertConfigError, make_config, run_expert
+
+    start = save_network(tmp_path / "start.npz", Network(_random_weights(6), 6))
+    cfg = make_config({**SMALL, "generations": 1, "gate_threshold": 1.0, "start_from": str(start)})
+    best = run_expert(cfg, tmp_path / "run", progress=False)
+    row = next(csv.DictReader((tmp_path / "run" / "metrics.csv").open()))
+    if row["promoted"] == "False":  # it stays the best unless beaten
+        assert best == start.resolve() and row["best"] == "start"
     with pytest.raises(ExpertConfigError, match="start_from"):
-        run_expert(make_config({**small, "start_from": str(tmp_path / "none.npz")}), tmp_path / "none")
+        run_expert(make_config({**SMALL, "start_from": str(tmp_path / "none.npz")}), tmp_path / "none")
 
 
 @pytest.mark.parametrize(
     "overrides",
     [{"games": 0}, {"hidden": 600}, {"self_play": 2.0}, {"opponents": ["nobody"]}, {"opponents": "random"},
-     {"seed": -1}, {"learning_rate": "fast"}, {"depth": 3}, {"generations": True}],
+     {"seed": -1}, {"learning_rate": "fast"}, {"depth": 0}, {"generations": True}, {"gate_games": 3},
+     {"residual": 1}, {"root_noise": 2.0}],
 )  # fmt: skip
 def test_bad_expert_settings_raise(overrides):
     pytest.importorskip("torch")
@@ -254,7 +299,7 @@ def test_cli_reports_bad_expert_settings(capsys):
 def test_cli_plays_a_network_file(tmp_path, capsys):
     from beasty.cli import main
 
-    path = save_network(tmp_path / "net.npz", _random_weights(8), 8, {"generation": 1})
+    path = save_network(tmp_path / "net.npz", Network(_random_weights(8), 8), {"generation": 1})
     assert main(["eval", "--agent", str(path), "--opponents", "random", "--games", "2", "--no-progress"]) == 0
     assert "random" in capsys.readouterr().out
     (tmp_path / "bad.npz").write_bytes(b"not a zip")

@@ -373,3 +373,20 @@ def test_uninitialised_policies_and_finished_games_raise():
         make("search", simulations=5).search.run(over, 0, seed=0)
     with pytest.raises(ValueError, match="over"):
         make("search", simulations=5).search.sample(over, 0, 3, seed=0)
+
+
+def test_root_noise_explores_and_stays_legal():
+    games = GameBatch(1, seed=21, auto_reset=False)
+    legal = set(games.legal_actions(0))
+    plain = make("champion", simulations=300)
+    noisy = make("champion", simulations=300, root_noise=1.0, root_noise_alpha=0.1)
+    assert make("champion", simulations=300, root_noise=0.0).search.run(games, 0, 5)["action"] == (
+        plain.search.run(games, 0, 5)["action"]
+    )
+    runs = [noisy.search.run(games, 0, seed) for seed in range(8)]
+    assert all(r["action"] in legal for r in runs)
+    visits = {tuple(r["visits"]) for r in runs}
+    assert len(visits) > 1  # the noise moves the root's visits from one decision to the next
+    for bad in ({"root_noise": 1.5}, {"root_noise_alpha": 0.0}):
+        with pytest.raises(ValueError, match="root_noise"):
+            make("champion", **bad)

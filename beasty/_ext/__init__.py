@@ -9,6 +9,7 @@
 try:
     from beasty._ext._engine import (
         ACTION_NAMES,
+        NET_MAX_DEPTH,
         NET_MAX_HIDDEN,
         NET_OUTPUTS,
         NUM_ACTIONS,
@@ -39,6 +40,7 @@ except ModuleNotFoundError as e:  # pragma: no cover - depends on how beasty was
 
 __all__ = [
     "ACTION_NAMES",
+    "NET_MAX_DEPTH",
     "NET_MAX_HIDDEN",
     "NET_OUTPUTS",
     "NUM_ACTIONS",

@@ -11,6 +11,7 @@ OBS_DIM: int
 QUEUE_MAX: int
 NET_OUTPUTS: int
 NET_MAX_HIDDEN: int
+NET_MAX_DEPTH: int
 OBS_SEGMENTS: tuple[tuple[str, int, tuple[int, ...]], ...]
 SCALAR_NAMES: tuple[str, ...]
 ACTION_NAMES: tuple[str, ...]
@@ -48,11 +49,15 @@ class ScriptedPolicy(Policy):
 
 class Network(Policy):
     hidden: int
+    depth: int
+    residual: bool
     weights: npt.NDArray[np.float32]
-    def __init__(self, weights: npt.ArrayLike, hidden: int) -> None: ...
+    def __init__(
+        self, weights: npt.ArrayLike, hidden: int, depth: int = 1, residual: bool = False
+    ) -> None: ...
     def forward(self, obs: npt.ArrayLike) -> npt.NDArray[np.float32]: ...
 
-def network_size(hidden: int) -> int: ...
+def network_size(hidden: int, depth: int = 1) -> int: ...
 
 SEARCH_DEFAULTS: dict[str, Any]
 

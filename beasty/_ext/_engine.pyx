@@ -27,6 +27,7 @@ OBS_DIM = c.BB_OBS_DIM
 QUEUE_MAX = c.BB_QUEUE_MAX
 NET_OUTPUTS = cn.BB_NET_OUTPUTS
 NET_MAX_HIDDEN = cn.BB_NET_MAX_HIDDEN
+NET_MAX_DEPTH = cn.BB_NET_MAX_DEPTH
 
 #: The observation's named segments: (name, offset, shape).
 OBS_SEGMENTS = (
@@ -233,24 +234,29 @@ cdef class ScriptedPolicy(Policy):
 
 
 cdef class Network(Policy):
-    """The small policy/value network of csrc/net.h, evaluated in C: a
-    policy (the legal action of highest logit), the search's prior and
-    leaf value (``Search(guide=...)``), and a batched forward pass.
+    """The policy/value network of csrc/net.h, evaluated in C: a policy
+    (the legal action of highest logit), the search's prior and leaf value
+    (``Search(guide=...)``), and a batched forward pass.
 
     ``weights`` is the flat float32 array laid out as net.h says
-    (:func:`network_size` floats for width ``hidden``); it is copied."""
+    (:func:`network_size` floats for width ``hidden`` and ``depth``
+    hidden-to-hidden layers, ``residual`` or plain); it is copied."""
     cdef cn.bb_net net
     cdef readonly int hidden
+    cdef readonly int depth
+    cdef readonly bint residual
     cdef readonly object weights
 
-    def __init__(self, weights, hidden):
-        size = network_size(hidden)
+    def __init__(self, weights, hidden, depth=1, residual=False):
+        size = network_size(hidden, depth)
+        if not isinstance(residual, (bool, np.bool_)):
+            raise TypeError(f"residual must be a bool, got {type(residual).__name__}")
         arr = np.asarray(weights)
         if arr.dtype != np.float32:
             raise TypeError(f"weights must be float32, got dtype {arr.dtype}")
         if arr.ndim != 1 or arr.shape[0] != size:
             raise ValueError(f"weights must be a flat array of {size} float32 values for hidden={hidden}, "
-                             f"got shape {arr.shape}")
+                             f"depth={depth}, got shape {arr.shape}")
         if not np.isfinite(arr).all():
             raise ValueError("weights hold NaN or infinite values")
         arr = np.array(arr, dtype=np.float32, copy=True)
@@ -258,8 +264,14 @@ cdef class Network(Policy):
         cdef const float[::1] view = arr
         self.weights = arr
         self.hidden = hidden
+        self.depth = depth
+        self.residual = bool(residual)
         self.net.hidden = hidden
+        self.net.depth = depth
+        self.net.residual = self.residual
         self.net.weights = &view[0]
+        if cn.bb_net_check(&self.net) != c.BB_OK:
+            raise ValueError("bad network shape")  # unreachable: network_size checked it
         self.policy = cn.bb_policy_net(&self.net)
 
     def forward(self, obs):
@@ -281,15 +293,19 @@ cdef class Network(Policy):
         return out
 
     def __reduce__(self):
-        return (Network, (self.weights, self.hidden))
+        return (Network, (self.weights, self.hidden, self.depth, self.residual))
 
 
-def network_size(hidden):
-    """Floats in the weights of a csrc/net.h network of width ``hidden``."""
+def network_size(hidden, depth=1):
+    """Floats in the weights of a csrc/net.h network of width ``hidden``
+    with ``depth`` hidden-to-hidden layers."""
     hidden = _check_int(hidden, "hidden")
     if not 1 <= hidden <= cn.BB_NET_MAX_HIDDEN:
         raise ValueError(f"hidden must be in [1, {cn.BB_NET_MAX_HIDDEN}], got {hidden}")
-    return int(cn.bb_net_size(hidden))
+    depth = _check_int(depth, "depth")
+    if not 1 <= depth <= cn.BB_NET_MAX_DEPTH:
+        raise ValueError(f"depth must be in [1, {cn.BB_NET_MAX_DEPTH}], got {depth}")
+    return int(cn.bb_net_size(hidden, depth))
 
 
 _RANDOM_POLICY = RandomPolicy()
@@ -313,6 +329,8 @@ SEARCH_DEFAULTS = {
     "model_epsilon": 0.1,
     "unknown_prior": 1.0,
     "value_weight": 0.0,
+    "root_noise": 0.0,
+    "root_noise_alpha": 0.3,
 }
 _ALGORITHMS = {"pimc": cs.BB_SEARCH_PIMC, "ismcts": cs.BB_SEARCH_ISMCTS}
 

@@ -9,12 +9,15 @@ cdef extern from "net.h" nogil:
     enum:
         BB_NET_OUTPUTS
         BB_NET_MAX_HIDDEN
+        BB_NET_MAX_DEPTH
 
     ctypedef struct bb_net:
         int32_t hidden
+        int32_t depth
+        int32_t residual
         const float *weights
 
-    int64_t bb_net_size(int32_t hidden)
+    int64_t bb_net_size(int32_t hidden, int32_t depth)
     bb_status bb_net_check(const bb_net *net)
     void bb_net_forward(const bb_net *net, const float *obs, float *out)
     void bb_net_evaluate(const bb_net *net, const bb_game *g, float *out)

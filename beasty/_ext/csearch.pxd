@@ -32,6 +32,8 @@ cdef extern from "search.h" nogil:
         double model_epsilon
         double unknown_prior
         double value_weight
+        double root_noise
+        double root_noise_alpha
 
     ctypedef struct bb_search_node:
         pass

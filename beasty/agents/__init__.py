@@ -24,6 +24,7 @@ from beasty.agents.scripted import (
 )
 from beasty.agents.search import (
     CHAMPION_SETTINGS,
+    CHAMPION_V1_SETTINGS,
     DEFAULT_MODELS,
     ISMCTS_SETTINGS,
     ROLLOUT_CHAMPION_SETTINGS,
@@ -35,6 +36,7 @@ SEARCH_AGENTS: dict[str, dict[str, Any]] = {
     "search": {},
     "ismcts": ISMCTS_SETTINGS,
     "champion": CHAMPION_SETTINGS,
+    "champion_v1": CHAMPION_V1_SETTINGS,
     "rollout_champion": ROLLOUT_CHAMPION_SETTINGS,
 }
 
@@ -46,7 +48,7 @@ AGENT_NAMES: tuple[str, ...] = (*OPPONENT_NAMES, *SEARCH_AGENTS, *NEURAL_AGENTS)
 
 def make(name: str, seed: int = 0, **settings: Any) -> Agent:
     """Builds an agent by name: one of the ten reference opponents (no
-    settings), ``search``, ``ismcts``, ``champion``, ``rollout_champion``
+    settings), ``search``, ``ismcts``, ``champion``, ``champion_v1``, ``rollout_champion``
     (keywords override their settings, see :class:`SearchAgent`), or ``ppo`` (the network
     shipped with the package; needs torch)."""
     if name in SEARCH_AGENTS:
@@ -64,9 +66,36 @@ def make(name: str, seed: int = 0, **settings: Any) -> Agent:
     return make_opponent(name, seed)
 
 
+def load(spec: str, seed: int = 0) -> Agent:
+    """Any player by its spec: a registry name (:func:`make`), a network
+    file (``.npz``: the champion's search guided by it, named after the
+    file), or a weights or training-checkpoint file (``.pt``: its greedy
+    policy; needs torch).  ``ValueError`` for anything else or a bad file,
+    ``ImportError`` when torch is needed and missing."""
+    if not isinstance(spec, str):
+        raise TypeError(f"an agent is a name or a file path, got {type(spec).__name__}")
+    if spec in AGENT_NAMES:
+        return make(spec, seed=seed)
+    if spec.endswith(".npz"):
+        from pathlib import Path
+
+        agent = make("champion", seed=seed, network=spec)
+        agent.name = Path(spec).stem
+        return agent
+    if not spec.endswith(".pt"):
+        raise ValueError(
+            f"unknown agent {spec!r}: use one of {', '.join(AGENT_NAMES)}, a .npz network or a .pt file"
+        )
+    from beasty.agents.neural import NeuralAgent, load_policy  # torch only when asked for
+
+    net, name = load_policy(spec)
+    return NeuralAgent(net, greedy=True, seed=seed, name=name)
+
+
 __all__ = [
     "AGENT_NAMES",
     "CHAMPION_SETTINGS",
+    "CHAMPION_V1_SETTINGS",
     "DEFAULT_MODELS",
     "DISTILLED_WEIGHTS",
     "ISMCTS_SETTINGS",
@@ -80,6 +109,7 @@ __all__ = [
     "RandomAgent",
     "ScriptedAgent",
     "SearchAgent",
+    "load",
     "make",
     "policy_for",
 ]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from beasty._ext import SEARCH_DEFAULTS, Search
-from beasty.agents.guided import SHIPPED_NETWORK, load_network
+from beasty.agents.guided import load_network, network_path
 from beasty.agents.scripted import PolicyAgent, policy_for
 
 #: The opponent models of the search by default: one greedy player of each
@@ -28,8 +28,9 @@ class SearchAgent(PolicyAgent):
 
     ``rollout`` names the policy that plays the agent's own side in
     rollouts (and gives the PUCT prior); ``models`` the opponent models and
-    ``model_prior`` their prior weights.  ``network`` (``"shipped"`` or the
-    path of a network file, :mod:`beasty.agents.guided`) guides the search:
+    ``model_prior`` their prior weights.  ``network`` (``"shipped"``, the
+    name of another network in the package such as ``"champion_v1"``, or
+    the path of a network file, :mod:`beasty.agents.guided`) guides the search:
     the PUCT prior with ``use_prior`` and the leaf value with
     ``value_weight``.  Other keywords are the search's
     parameters (:data:`beasty._ext.SEARCH_DEFAULTS`: ``algorithm``,
@@ -37,7 +38,7 @@ class SearchAgent(PolicyAgent):
     ``prior_temperature``, ``margin_weight``, ``draw_value``,
     ``endgame_cards``, ``infer_hands``, ``model_in_tree``, ``candidates``,
     ``model_temperature``, ``model_epsilon``, ``unknown_prior``,
-    ``value_weight``).  Bad
+    ``value_weight``, ``root_noise``, ``root_noise_alpha``).  Bad
     values raise ``ValueError`` or ``TypeError``."""
 
     def __init__(
@@ -56,7 +57,7 @@ class SearchAgent(PolicyAgent):
             raise TypeError(f"network must be 'shipped' or a file path, got {type(network).__name__}")
         guide = None
         if network is not None:
-            guide = load_network(SHIPPED_NETWORK if network == "shipped" else network)
+            guide = load_network(network_path(network))
         search = Search(policy_for(rollout), [policy_for(m) for m in models], model_prior, guide, **params)
         super().__init__(name, search, seed)
         self.search = search
@@ -114,6 +115,18 @@ ROLLOUT_CHAMPION_SETTINGS: dict[str, Any] = {
     # not mistaken for a greedy one (+2.4 points against ismcts, the same
     # against the ten; README, "Search")
     "unknown_prior": 4.0,
+}
+
+#: The first champion (network-guided, beasty/agents/models/champion_v1.npz:
+#: 16,802 parameters, 4 generations of expert iteration), kept so that every
+#: later champion is measured head to head against it.
+CHAMPION_V1_SETTINGS: dict[str, Any] = {
+    **ROLLOUT_CHAMPION_SETTINGS,
+    "simulations": 2500,
+    "network": "champion_v1",
+    "use_prior": True,
+    "exploration": 1.0,
+    "value_weight": 1.0,
 }
 
 #: The champion: the same search guided by the network shipped in the

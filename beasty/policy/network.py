@@ -6,8 +6,10 @@ Two encoders (``NetworkConfig.encoder``):
   queue, so the slots are kept apart and flattened); the set-valued
   segments (hand, piles, bar, THAT'S IT) and the scalars go through a
   linear layer; a residual MLP trunk follows.
-- ``flat``: two ReLU layers over the whole observation (the queue's slots
-  are already one-hot by position): several times cheaper to train and run.
+- ``flat``: an MLP over the whole observation (the queue's slots are
+  already one-hot by position): an input layer and ``depth`` hidden layers,
+  plain or ``residual``; csrc/net.h's shape, so it also runs in C.  Several
+  times cheaper to train and run.
 Both feed a policy head (33 logits) and a value head (tanh, the outcome in
 [-1, 1]).
 """
@@ -40,12 +42,37 @@ class NetworkConfig:
     """Dropout in the transformer and trunk (off during rollouts)."""
     species_embedding_dim: int = 16
     """Size of the learned species embedding."""
+    depth: int = 1
+    """Hidden-to-hidden layers after the input layer (flat only)."""
+    residual: bool = False
+    """Each hidden-to-hidden layer adds its input to its output (flat only)."""
 
 
 SLOT = 14  # species one-hot (12) + mine + opponent's
 QUEUE_DIM = QUEUE_MAX * SLOT
 MASKED_LOGIT = -1e9
 FloatArray = npt.NDArray[np.float32]
+
+
+class FlatTrunk(nn.Sequential):
+    """The flat encoder: ReLU(Linear) over the observation, then ``depth``
+    hidden ReLU(Linear) layers, each added to its input when ``residual``
+    (csrc/net.h).  A Sequential, so its parameters keep the names of the
+    first format's two-layer stack (flat.0, flat.2, ...)."""
+
+    def __init__(self, hidden: int, depth: int, residual: bool) -> None:
+        layers: list[nn.Module] = [nn.Linear(OBS_DIM, hidden), nn.ReLU()]
+        for _ in range(depth):
+            layers += [nn.Linear(hidden, hidden), nn.ReLU()]
+        super().__init__(*layers)
+        self.residual = residual
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        x: torch.Tensor = self[1](self[0](obs))
+        for k in range(2, len(self), 2):
+            y: torch.Tensor = self[k + 1](self[k](x))
+            x = x + y if self.residual else y
+        return x
 
 
 class PolicyValueNet(nn.Module):
@@ -55,9 +82,9 @@ class PolicyValueNet(nn.Module):
         self.cfg = cfg
         if cfg.encoder not in ENCODERS:
             raise ValueError(f"encoder must be one of {ENCODERS}, got {cfg.encoder!r}")
-        self.flat: nn.Sequential | None = None
+        self.flat: FlatTrunk | None = None
         if cfg.encoder == "flat":
-            self.flat = nn.Sequential(nn.Linear(OBS_DIM, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU())
+            self.flat = FlatTrunk(h, cfg.depth, cfg.residual)
         else:
             self._build_attention(cfg)
         self.policy = nn.Linear(h, NUM_ACTIONS)
@@ -136,37 +163,45 @@ def c_weights(net: PolicyValueNet) -> npt.NDArray[np.float32]:
     """A flat network's weights in csrc/net.h's layout (each matrix by input
     row, then its bias; the policy and value heads side by side as the last
     layer), for ``beasty._ext.Network`` and the search's guide."""
-    first, second, policy, value = _flat_linears(net)
+    *hidden, policy, value = _flat_linears(net)
     head_weight = torch.cat([policy.weight, value.weight]).detach()
     head_bias = torch.cat([policy.bias, value.bias]).detach()
     parts = []
-    for weight, bias in ((first.weight, first.bias), (second.weight, second.bias), (head_weight, head_bias)):
+    for weight, bias in [*((m.weight, m.bias) for m in hidden), (head_weight, head_bias)]:
         parts += [weight.detach().T.reshape(-1), bias.detach()]
     return torch.cat(parts).numpy().astype(np.float32)
 
 
 def load_c_weights(net: PolicyValueNet, weights: npt.NDArray[np.float32]) -> None:
     """The inverse of :func:`c_weights`."""
-    first, second, policy, value = _flat_linears(net)
+    *hidden, policy, value = _flat_linears(net)
     at = 0
     loaded = []
-    for n_in, n_out in ((first.in_features, first.out_features), (second.in_features, second.out_features),
-                        (policy.in_features, NUM_ACTIONS + 1)):  # fmt: skip
+    shapes = [(m.in_features, m.out_features) for m in hidden] + [(policy.in_features, NUM_ACTIONS + 1)]
+    expected = sum(n_in * n_out + n_out for n_in, n_out in shapes)
+    if expected != len(weights):
+        raise ValueError(f"expected {expected} weights for hidden_dim={net.cfg.hidden_dim}, "
+                         f"depth={net.cfg.depth}, got {len(weights)}")
+    for n_in, n_out in shapes:
         matrix = torch.from_numpy(weights[at : at + n_in * n_out].reshape(n_in, n_out).T.copy())
         at += n_in * n_out
         loaded.append((matrix, torch.from_numpy(weights[at : at + n_out].copy())))
         at += n_out
-    if at != len(weights):
-        raise ValueError(f"expected {at} weights for hidden_dim={net.cfg.hidden_dim}, got {len(weights)}")
-    (w1, b1), (w2, b2), (w3, b3) = loaded
+    *layers, (w_out, b_out) = loaded
     with torch.no_grad():
-        for layer, (weight, bias) in ((first, (w1, b1)), (second, (w2, b2))):
+        for layer, (weight, bias) in zip(hidden, layers, strict=True):
             layer.weight.copy_(weight)
             layer.bias.copy_(bias)
-        policy.weight.copy_(w3[:NUM_ACTIONS])
-        policy.bias.copy_(b3[:NUM_ACTIONS])
-        value.weight.copy_(w3[NUM_ACTIONS:])
-        value.bias.copy_(b3[NUM_ACTIONS:])
+        policy.weight.copy_(w_out[:NUM_ACTIONS])
+        policy.bias.copy_(b_out[:NUM_ACTIONS])
+        value.weight.copy_(w_out[NUM_ACTIONS:])
+        value.bias.copy_(b_out[NUM_ACTIONS:])
+
+
+def c_network(net: PolicyValueNet) -> Network:
+    """A flat network as ``beasty._ext.Network`` (evaluated in C)."""
+    cfg = net.cfg
+    return Network(c_weights(net), cfg.hidden_dim, cfg.depth, cfg.residual)
 
 
 class PolicyOutputs:
@@ -186,7 +221,7 @@ class PolicyOutputs:
         if self.net.flat is not None:
             versions = tuple(p._version for p in self._params)  # bumped by every in-place change
             if self._c_net is None or versions != self._versions:
-                self._c_net, self._versions = Network(c_weights(self.net), self.net.cfg.hidden_dim), versions
+                self._c_net, self._versions = c_network(self.net), versions
             out = self._c_net.forward(obs)
             return out[:, :NUM_ACTIONS], out[:, NUM_ACTIONS]
         was_training = self.net.training

@@ -167,6 +167,7 @@ class TrainConfig:
             "network.num_heads must divide network.hidden_dim",
         )
         within("network.num_layers", n.num_layers, 0, 32)
+        within("network.depth", n.depth, 1, 16)
         need(0.0 <= n.dropout < 1.0, f"network.dropout must be in [0, 1), got {n.dropout!r}")
         need(0 < p.learning_rate <= 10, f"ppo.learning_rate must be in (0, 10], got {p.learning_rate!r}")
         within("ppo.min_learning_rate", p.min_learning_rate, 0.0, p.learning_rate)

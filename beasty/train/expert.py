@@ -1,28 +1,49 @@
-"""Expert iteration: a small network learns from the search, then guides it.
+"""Expert iteration: a network learns from the search, then guides it.
 
-Each generation, the search (the rollout champion's settings; from the
-second generation on guided by the previous network: PUCT prior and leaf
-value)
-plays games against itself and against a pool of opponents.  At each of its
-decisions that is not forced we keep the mover's observation, the legal
-mask and the search's root visit distribution (a one-hot of the solver's
-move when the endgame was solved exactly), and once the game ends its
-result for that mover.  The flat policy network (``encoder: flat``, the
-same shape as csrc/net.h's) is trained on the last ``window`` generations'
-positions: cross-entropy to the visit distribution, squared error to the
-result.  Each generation's network is
-written as ``<out>/expert-<generation>.npz`` (beasty.agents.guided), with
-``metrics.csv`` beside it.
+One generation = play, train, gate:
 
-    beasty expert --out runs/expert --set generations=6
+- **play**: the search (the champion's settings at ``simulations``, guided
+  by the current best network: PUCT prior and leaf value; the rollout
+  champion's search while there is none) plays ``games`` games: a share
+  ``self_play`` against itself, the rest against a league drawn per game:
+  ``opponents`` (the ten, ``ismcts``, ``ppo``) and, with ``league``, every
+  network promoted so far (the search guided by it).  The league's weights
+  follow the PPO pool's adaptive rule (``1 - win rate``, at least
+  ``min_weight``), so the games go where the search does worst.  The
+  searcher's root prior gets Dirichlet noise (``root_noise``).  With
+  playout-cap randomisation (``full_search_share`` < 1) only that share of
+  its decisions is searched at the full budget and recorded; the rest are
+  fast searches (``fast_simulations``) that only move the game on.
+- **train**: at each recorded decision that is not forced we keep the
+  mover's observation, the legal mask, the root's visit distribution (the
+  solver's move, one-hot, when the endgame was solved) and a value target:
+  the game's result for the mover, mixed with the search's value of its
+  move by ``value_target``.  The flat network (``hidden``, ``depth``,
+  ``residual``; csrc/net.h's shape) trains on the last ``window``
+  generations' positions (cross-entropy to the visits, squared error to the
+  value target) and is written as ``<out>/expert-<generation>.npz``.
+- **gate**: the new network's search plays the best network's search
+  ``gate_games`` mirrored games at ``gate_simulations`` each; it becomes the
+  best only with a score (W + D/2)/N of at least ``gate_threshold``.  Every
+  gate is logged with its 95 % interval; ``<out>/best.npz`` is the best.
+
+``metrics.csv`` has a row per generation (time spent playing, training and
+gating, losses, the gate); ``state.json`` lets ``beasty expert --out DIR
+--resume`` go on after an interruption.
+
+    beasty expert --out runs/expert --set generations=10
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import io
+import json
+import shutil
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,13 +52,15 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from beasty._ext import NUM_ACTIONS, OBS_DIM, GameBatch
-from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, SearchAgent, make
+from beasty._ext import NET_MAX_DEPTH, NET_MAX_HIDDEN, NUM_ACTIONS, OBS_DIM, GameBatch
+from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, SearchAgent, make
 from beasty.agents.guided import NetworkFileError, read_network, save_network
-from beasty.agents.search import ROLLOUT_CHAMPION_SETTINGS
-from beasty.files import check_writable
-from beasty.match import Actor, derive_seed, play_out, worker_pool
-from beasty.policy.network import NetworkConfig, PolicyValueNet, c_weights, load_c_weights, masked_logits
+from beasty.agents.search import CHAMPION_SETTINGS, ROLLOUT_CHAMPION_SETTINGS
+from beasty.evaluate import head_to_head
+from beasty.files import atomic_write, check_writable
+from beasty.match import Actor, derive_seed, play_out, wilson_interval, worker_pool
+from beasty.policy.network import NetworkConfig, PolicyValueNet, c_network, load_c_weights, masked_logits
+from beasty.train.pool import AdaptiveOpponentPool
 
 Floats = npt.NDArray[np.float32]
 
@@ -48,60 +71,92 @@ class ExpertConfigError(ValueError):
 
 @dataclass
 class ExpertConfig:
-    generations: int = 4
-    """Rounds of (play, train)."""
+    generations: int = 10
+    """Rounds of (play, train, gate)."""
     games: int = 6000
     """Games played per generation."""
     simulations: int = 400
-    """The search's budget per decision while playing."""
-    hidden: int = 64
-    """Width of the network's two hidden layers."""
-    self_play: float = 0.5
+    """The search's budget per recorded decision while playing."""
+    hidden: int = 128
+    """Width of the network's hidden layers."""
+    depth: int = 2
+    """Hidden-to-hidden layers after the input layer."""
+    residual: bool = True
+    """Each hidden-to-hidden layer adds its input to its output."""
+    self_play: float = 0.4
     """Share of the games the search plays against itself."""
-    opponents: Sequence[str] = field(default_factory=lambda: [*OPPONENT_NAMES, "ismcts"])
-    """The pool for the other games, one drawn per game."""
+    opponents: Sequence[str] = field(default_factory=lambda: [*OPPONENT_NAMES, "ismcts", "ppo"])
+    """The fixed part of the league (agent names)."""
+    league: bool = True
+    """Every promoted network joins the league (the search guided by it)."""
+    min_weight: float = 0.05
+    """The adaptive league weights' floor: 1 - win rate, at least this."""
+    root_noise: float = 0.25
+    """Share of Dirichlet noise in the searcher's root prior while playing."""
+    root_noise_alpha: float = 0.3
+    """Concentration of that noise."""
+    full_search_share: float = 1.0
+    """Playout-cap randomisation: share of the searcher's decisions searched at full budget and recorded."""
+    fast_simulations: int = 100
+    """The budget of the other decisions (not recorded)."""
+    value_target: float = 0.0
+    """The value target: this share of the search's value of the move played, the rest the game's result."""
     value_weight: float = 1.0
     """The guided search's leaf value: this share from the network, the rest from a rollout."""
-    exploration: float = 1.5
+    exploration: float = 1.0
     """PUCT's constant in the guided search."""
-    window: int = 2
+    window: int = 4
     """Generations of positions the network trains on."""
-    epochs: int = 8
-    batch_size: int = 512
+    epochs: int = 6
+    batch_size: int = 1024
     learning_rate: float = 1e-3
     weight_decay: float = 1e-4
     value_loss_weight: float = 1.0
+    gate_games: int = 1000
+    """Mirrored games of each gate (even)."""
+    gate_simulations: int = 400
+    """Both sides' budget in a gate."""
+    gate_threshold: float = 0.55
+    """The score (W + D/2)/N a new network needs against the best to replace it."""
     seed: int = 0
     workers: int = 2
     """Processes playing the games."""
     start_from: str | None = None
-    """A network file to go on from (same ``hidden``): generation 1 is already guided by it."""
+    """A network file: the first best network (it guides generation 1 and must be beaten at the
+    first gate); the trained network starts from its weights when it has the same shape."""
 
     def check(self) -> None:
-        def positive_int(name: str, upper: int) -> None:
+        def integer(name: str, low: int, upper: int) -> None:
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= upper:
-                raise ExpertConfigError(f"{name} must be an integer in [1, {upper}], got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= upper:
+                raise ExpertConfigError(f"{name} must be an integer in [{low}, {upper}], got {value!r}")
 
-        for name, upper in (
-            ("generations", 1000), ("games", 10**7), ("simulations", 100_000), ("hidden", 512),
-            ("window", 1000), ("epochs", 1000), ("batch_size", 1 << 20), ("workers", 256),
+        for name, low, upper in (
+            ("generations", 1, 1000), ("games", 1, 10**7), ("simulations", 1, 100_000),
+            ("hidden", 1, NET_MAX_HIDDEN), ("depth", 1, NET_MAX_DEPTH), ("fast_simulations", 1, 100_000),
+            ("window", 1, 1000), ("epochs", 1, 1000), ("batch_size", 1, 1 << 20), ("workers", 1, 256),
+            ("gate_games", 0, 10**6), ("gate_simulations", 1, 100_000),
         ):  # fmt: skip
-            positive_int(name, upper)
-        for name, low, high in (
+            integer(name, low, upper)
+        if self.gate_games % 2:
+            raise ExpertConfigError(f"gate_games must be even (mirrored deals), got {self.gate_games}")
+        for key, bottom, top in (
             ("self_play", 0.0, 1.0), ("value_weight", 0.0, 1.0), ("exploration", 0.0, 100.0),
             ("learning_rate", 1e-8, 1.0), ("weight_decay", 0.0, 1.0), ("value_loss_weight", 0.0, 100.0),
+            ("min_weight", 1e-6, 1.0), ("root_noise", 0.0, 1.0), ("root_noise_alpha", 1e-3, 100.0),
+            ("full_search_share", 1e-3, 1.0), ("value_target", 0.0, 1.0), ("gate_threshold", 0.0, 1.0),
         ):  # fmt: skip
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-                raise ExpertConfigError(f"{name} must be a number in [{low}, {high}], got {value!r}")
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not bottom <= value <= top:
+                raise ExpertConfigError(f"{key} must be a number in [{bottom}, {top}], got {value!r}")
+        for name in ("residual", "league"):
+            if not isinstance(getattr(self, name), bool):
+                raise ExpertConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if isinstance(self.opponents, str) or not all(isinstance(o, str) for o in self.opponents):
             raise ExpertConfigError("opponents must be a list of agent names")
-        unknown = [o for o in self.opponents if o not in AGENT_NAMES or o == "ppo"]
-        if unknown or (not self.opponents and self.self_play < 1.0):
-            raise ExpertConfigError(
-                f"opponents must be agent names other than ppo, got {list(self.opponents)!r}"
-            )
+        unknown = [o for o in self.opponents if o not in AGENT_NAMES]
+        if unknown or (not self.opponents and not self.league and self.self_play < 1.0):
+            raise ExpertConfigError(f"opponents must be agent names, got {list(self.opponents)!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**64:
             raise ExpertConfigError(f"seed must be an integer in [0, 2**64), got {self.seed!r}")
         if self.start_from is not None and not isinstance(self.start_from, str):
@@ -118,15 +173,15 @@ def make_config(overrides: dict[str, Any]) -> ExpertConfig:
     return cfg
 
 
-def search_settings(cfg: ExpertConfig, network: str | None) -> dict[str, Any]:
-    """The searcher's settings: the rollout champion's at the generation
-    budget, guided by ``network`` (prior and leaf value) when there is one."""
-    settings = {**ROLLOUT_CHAMPION_SETTINGS, "simulations": cfg.simulations}
-    if network is not None:
-        settings.update(
-            network=network, use_prior=True, exploration=cfg.exploration, value_weight=cfg.value_weight
-        )
-    return settings
+def search_settings(cfg: ExpertConfig, network: str | None, simulations: int) -> dict[str, Any]:
+    """A searcher's settings at ``simulations``: the champion's guided by
+    ``network``, or the rollout champion's while there is none."""
+    if network is None:
+        return {**ROLLOUT_CHAMPION_SETTINGS, "simulations": simulations}
+    return {
+        **CHAMPION_SETTINGS, "network": network, "simulations": simulations,
+        "exploration": cfg.exploration, "value_weight": cfg.value_weight,
+    }  # fmt: skip
 
 
 # ------------------------------------------------------------------ playing
@@ -140,95 +195,130 @@ class Positions:
     """The search's root visit distribution (the solver's move, one-hot)."""
     result: npt.NDArray[np.float32]
     """The game's result for the mover: +1, 0 or -1."""
+    search_value: npt.NDArray[np.float32]
+    """The search's value of the move it played, in [-1, 1]."""
 
     def __len__(self) -> int:
         return len(self.result)
+
+    @staticmethod
+    def empty() -> Positions:
+        return Positions(
+            np.zeros((0, OBS_DIM), np.float32), np.zeros((0, NUM_ACTIONS), bool),
+            np.zeros((0, NUM_ACTIONS), np.float32), np.zeros(0, np.float32), np.zeros(0, np.float32),
+        )  # fmt: skip
 
     @staticmethod
     def concatenate(parts: Sequence[Positions]) -> Positions:
         columns = (np.concatenate([getattr(p, f.name) for p in parts]) for f in dataclasses.fields(Positions))
         return Positions(*columns)
 
+    def save(self, path: Path) -> None:
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **{f.name: getattr(self, f.name) for f in dataclasses.fields(Positions)})
+        atomic_write(path, buffer.getvalue())
+
+    @staticmethod
+    def load(path: Path) -> Positions:
+        with np.load(path, allow_pickle=False) as data:
+            return Positions(*(data[f.name] for f in dataclasses.fields(Positions)))
+
 
 class _Recorder:
-    """A match-loop actor: the search's move in each game, and its targets."""
+    """A match-loop actor: the searcher's move in each game, and the
+    targets of the decisions searched at full budget."""
 
-    def __init__(self, agent: SearchAgent) -> None:
-        self.agent = agent
-        self.rows: list[tuple[Floats, npt.NDArray[np.uint8], Floats, int, int]] = []
-        """(observation, legal mask, target, game, mover) per recorded decision"""
+    def __init__(self, full: SearchAgent, fast: SearchAgent, full_share: float, seed: int) -> None:
+        self.full, self.fast, self.full_share = full, fast, full_share
+        self.rng = np.random.default_rng(seed)
+        self.rows: list[tuple[Floats, npt.NDArray[np.uint8], Floats, float, int, int]] = []
+        """(observation, legal mask, target, search value, game, mover) per recorded decision"""
 
     def __call__(self, batch: GameBatch, idx: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
         obs, mask = batch.observe(idx)
         movers = batch.to_move[idx]
         actions = np.empty(len(idx), dtype=np.int32)
         for j, i in enumerate(idx):
-            found = self.agent.search.run(batch, int(i), self.agent.seed)
+            recorded = self.full_share >= 1.0 or self.rng.random() < self.full_share
+            agent = self.full if recorded else self.fast
+            found = agent.search.run(batch, int(i), agent.seed)
             actions[j] = found["action"]
-            if mask[j].sum() < 2:
+            if not recorded or mask[j].sum() < 2:
                 continue  # a forced move teaches nothing
             if found["solved"]:
                 target = np.zeros(NUM_ACTIONS, dtype=np.float32)
                 target[found["action"]] = 1.0
             else:
                 target = found["visits"].astype(np.float32) / found["visits"].sum()
-            self.rows.append((obs[j], mask[j], target, int(i), int(movers[j])))
+            value = float(found["value"][found["action"]])
+            self.rows.append((obs[j], mask[j], target, value, int(i), int(movers[j])))
         return actions
 
 
+@dataclass
+class Played:
+    """A share of a generation's games: the positions and, per league
+    member, the searcher's wins and games against it."""
+
+    positions: Positions
+    record: dict[str, tuple[int, int]]
+
+
 def play_games(
-    settings: dict[str, Any], opponents: Sequence[str], self_play: float, games: int, seed: int
-) -> Positions:
-    """``games`` games (deals seeded from ``seed``) of the search against
-    itself or an opponent drawn from ``opponents``; its decisions' positions."""
+    searcher: dict[str, Any], fast: dict[str, Any], full_share: float, league: dict[str, dict[str, Any]],
+    picks: Sequence[str], seed: int,
+) -> Played:  # fmt: skip
+    """One game per entry of ``picks`` (deals seeded from ``seed``): the
+    searcher against itself (``"self"``) or the league member named; the
+    searcher's recorded decisions and its record against each member."""
+    games = len(picks)
     rng = np.random.default_rng(seed)
-    recorder = _Recorder(SearchAgent("expert", seed=derive_seed(seed, 1), **settings))
-    pool = [make(name, seed=derive_seed(seed, 2 + k)) for k, name in enumerate(opponents)]
+    recorder = _Recorder(
+        SearchAgent("expert", seed=derive_seed(seed, 1), **searcher),
+        SearchAgent("expert-fast", seed=derive_seed(seed, 1), **fast),
+        full_share, derive_seed(seed, 3),
+    )  # fmt: skip
+    members = sorted(set(picks) - {"self"})
+    pool = [_league_agent(league[name], derive_seed(seed, 2 + k)) for k, name in enumerate(members)]
     actors: list[Actor] = [recorder, *(agent.act_batch for agent in pool)]
     batch = GameBatch(games, auto_reset=False)
     for i in range(games):
         batch.reset_game(i, derive_seed(seed, 1_000_003 * (i + 1)))
     seat_actor = np.zeros((games, 2), dtype=np.int32)
-    against = rng.random(games) >= self_play
-    if against.any():
-        opponent_seat = rng.integers(0, 2, games)
-        picks = 1 + rng.integers(0, len(pool), games)
-        rows = np.flatnonzero(against)
-        seat_actor[rows, opponent_seat[rows]] = picks[rows]
+    opponent_seat = rng.integers(0, 2, games)
+    for i, pick in enumerate(picks):
+        if pick != "self":
+            seat_actor[i, opponent_seat[i]] = 1 + members.index(pick)
     played = play_out(batch, actors, seat_actor)
-    if not recorder.rows:
-        return Positions(
-            np.zeros((0, OBS_DIM), np.float32), np.zeros((0, NUM_ACTIONS), bool),
-            np.zeros((0, NUM_ACTIONS), np.float32), np.zeros(0, np.float32),
-        )  # fmt: skip
-    obs, mask, target, game, mover = (np.array(column) for column in zip(*recorder.rows, strict=True))
     seat_zero_ahead = np.sign(played.margin(np.zeros(games, dtype=np.int32)))
+    record = {}
+    for name in members:
+        rows = np.flatnonzero(np.array(picks) == name)
+        searcher_ahead = seat_zero_ahead[rows] * np.where(opponent_seat[rows] == 0, -1, 1)
+        record[name] = (int((searcher_ahead > 0).sum()), len(rows))
+    if not recorder.rows:
+        return Played(Positions.empty(), record)
+    obs, mask, target, value, game, mover = (np.array(column) for column in zip(*recorder.rows, strict=True))
     result = (seat_zero_ahead[game] * np.where(mover == 0, 1, -1)).astype(np.float32)
-    return Positions(obs, mask.astype(bool), target, result)
+    positions = Positions(obs, mask.astype(bool), target, result, value.astype(np.float32))
+    return Played(positions, record)
 
 
-def generate(cfg: ExpertConfig, network: str | None, seed: int) -> Positions:
-    """One generation's games, shared among ``cfg.workers`` processes."""
-    settings = search_settings(cfg, network)
-    chunk = max(1, min(100, -(-cfg.games // (4 * cfg.workers))))
-    starts = range(0, cfg.games, chunk)
-    shares = [(derive_seed(seed, start), min(chunk, cfg.games - start)) for start in starts]
-    args = (settings, list(cfg.opponents), cfg.self_play)
-    if cfg.workers == 1:
-        return Positions.concatenate([play_games(*args, n, s) for s, n in shares])
-    with worker_pool(cfg.workers) as pool:
-        futures = [pool.submit(play_games, *args, n, s) for s, n in shares]
-        return Positions.concatenate([f.result() for f in futures])
+def _league_agent(spec: dict[str, Any], seed: int) -> Agent:
+    """A league member from its spec: {"name": ...} or a search's settings."""
+    if "name" in spec:
+        return make(spec["name"], seed=seed)
+    return SearchAgent("league", seed=seed, **spec)
 
 
 # ----------------------------------------------------------------- training
 def losses(net: PolicyValueNet, data: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     """Cross-entropy to the visit distribution over the legal actions, and
-    the value's squared error."""
+    the value's squared error to its target."""
     logits, value = net(data["obs"])
     logp = torch.log_softmax(masked_logits(logits, data["mask"]), dim=-1)
     policy_loss = -(data["target"] * logp).sum(-1).mean()
-    value_loss = ((value - data["result"]) ** 2).mean()
+    value_loss = ((value - data["value"]) ** 2).mean()
     return policy_loss, value_loss
 
 
@@ -236,7 +326,11 @@ def fit(
     net: PolicyValueNet, positions: Positions, cfg: ExpertConfig, generator: torch.Generator
 ) -> dict[str, float]:
     """Trains ``net`` on ``positions`` (5 % held out); the final losses."""
-    tensors = {f.name: torch.from_numpy(getattr(positions, f.name)) for f in dataclasses.fields(Positions)}
+    value = (1.0 - cfg.value_target) * positions.result + cfg.value_target * positions.search_value
+    tensors = {
+        "obs": torch.from_numpy(positions.obs), "mask": torch.from_numpy(positions.mask),
+        "target": torch.from_numpy(positions.target), "value": torch.from_numpy(value.astype(np.float32)),
+    }  # fmt: skip
     order = torch.randperm(len(positions), generator=generator)
     held = max(1, len(positions) // 20)
     valid = {k: v[order[:held]] for k, v in tensors.items()}
@@ -261,53 +355,185 @@ def fit(
 
 
 # --------------------------------------------------------------------- loop
-def run_expert(cfg: ExpertConfig, out: str | Path) -> Path:
-    """Expert iteration (module docstring); the last network's path."""
+@dataclass
+class RunState:
+    """What ``--resume`` needs (state.json): the generations done, the best
+    network so far, the promoted networks (the league) and its weights."""
+
+    generation: int = 0
+    best: str | None = None
+    promoted: list[str] = field(default_factory=list)
+    gates: list[float] = field(default_factory=list)
+    pool: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, out: Path) -> None:
+        atomic_write(out / "state.json", json.dumps(dataclasses.asdict(self), indent=2).encode())
+
+
+def _league(cfg: ExpertConfig, state: RunState) -> dict[str, dict[str, Any]]:
+    members: dict[str, dict[str, Any]] = {name: {"name": name} for name in cfg.opponents}
+    if cfg.league:
+        for path in state.promoted:
+            members[Path(path).stem] = search_settings(cfg, path, cfg.simulations)
+    return members
+
+
+def _gate(
+    cfg: ExpertConfig, candidate: str, best: str | None, seed: int, pool: ProcessPoolExecutor | None
+) -> dict[str, Any]:
+    """The candidate network's search against the best one's at equal budget."""
+    budget = cfg.gate_simulations
+    new = SearchAgent("candidate", seed=derive_seed(seed, 1), **search_settings(cfg, candidate, budget))
+    old = SearchAgent("best", seed=derive_seed(seed, 2), **search_settings(cfg, best, budget))
+    result = head_to_head(new, old, cfg.gate_games, seed, pool, cfg.workers)
+    points = result.wins + result.draws / 2
+    low, high = wilson_interval(round(points), result.games)
+    score = points / result.games
+    return {
+        "gate_score": round(score, 4), "gate_low": round(low, 4), "gate_high": round(high, 4),
+        "gate_wins": result.wins, "gate_draws": result.draws, "gate_losses": result.losses,
+        "promoted": score >= cfg.gate_threshold,
+    }  # fmt: skip
+
+
+def run_expert(cfg: ExpertConfig, out: str | Path, resume: bool = False, progress: bool = True) -> Path:
+    """Expert iteration (module docstring); the best network's path."""
     cfg.check()
     out = Path(out)
     check_writable(out, folder=True)
-    if (out / "metrics.csv").exists() or any(out.glob("expert-*.npz")):
-        raise ExpertConfigError(f"{out} already holds an expert run; choose another folder (or start_from)")
-    torch.manual_seed(cfg.seed)
-    generator = torch.Generator().manual_seed(cfg.seed)
-    net = PolicyValueNet(NetworkConfig(encoder="flat", hidden_dim=cfg.hidden))
-    history: list[Positions] = []
-    network: str | None = None
-    if cfg.start_from is not None:
+    state = RunState()
+    config_path = out / "config.json"
+    if resume:
+        if not (out / "state.json").is_file():
+            raise ExpertConfigError(f"{out} holds no expert run to resume (no state.json)")
+        state = RunState(**json.loads((out / "state.json").read_text()))
+    elif (out / "metrics.csv").exists() or any(out.glob("expert-*.npz")):
+        raise ExpertConfigError(f"{out} already holds an expert run; choose another folder or --resume")
+    atomic_write(config_path, json.dumps(dataclasses.asdict(cfg), indent=2, default=list).encode())
+    torch.manual_seed(derive_seed(cfg.seed, state.generation))
+    generator = torch.Generator().manual_seed(derive_seed(cfg.seed, state.generation))
+    shape = NetworkConfig(encoder="flat", hidden_dim=cfg.hidden, depth=cfg.depth, residual=cfg.residual)
+    net = PolicyValueNet(shape)
+    if state.generation == 0 and cfg.start_from is not None:
         try:
-            weights, hidden, _ = read_network(cfg.start_from)
+            start, _ = read_network(cfg.start_from)
         except NetworkFileError as e:
             raise ExpertConfigError(f"start_from: {e}") from e
-        if hidden != cfg.hidden:
-            raise ExpertConfigError(f"start_from has hidden={hidden}, the settings hidden={cfg.hidden}")
-        load_c_weights(net, weights)
-        network = cfg.start_from
-    metrics_path = out / "metrics.csv"
-    for generation in range(1, cfg.generations + 1):
-        start = time.perf_counter()
-        positions = generate(cfg, network, derive_seed(cfg.seed, 7_000_003 * generation))
-        play_seconds = time.perf_counter() - start
-        history = [*history, positions][-cfg.window :]
-        start = time.perf_counter()
-        row: dict[str, Any] = fit(net, Positions.concatenate(history), cfg, generator)
-        row = {
-            "generation": generation,
-            "guided": network is not None,
-            "positions": len(positions),
-            "play_seconds": round(play_seconds, 1),
-            "decisions_per_second": round(len(positions) / play_seconds, 1),
-            "train_seconds": round(time.perf_counter() - start, 1),
-            **{k: round(v, 5) for k, v in row.items()},
-        }
-        path = out / f"expert-{generation}.npz"
-        about = {**dataclasses.asdict(cfg), "generation": generation, "opponents": list(cfg.opponents), **row}
-        save_network(path, c_weights(net), cfg.hidden, about)
-        network = str(path)
-        with metrics_path.open("a", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(row))
-            if f.tell() == 0:
-                writer.writeheader()
-            writer.writerow(row)
-        print(", ".join(f"{k} {v}" for k, v in row.items()), flush=True)
-    assert network is not None
-    return Path(network)
+        if (start.hidden, start.depth, start.residual) == (cfg.hidden, cfg.depth, cfg.residual):
+            load_c_weights(net, start.weights)
+        state.best = str(Path(cfg.start_from).resolve())
+    elif state.generation > 0:
+        last, _ = read_network(out / f"expert-{state.generation}.npz")
+        load_c_weights(net, last.weights)
+    league_pool = AdaptiveOpponentPool({name: 1.0 for name in _league(cfg, state)}, cfg.min_weight)
+    if state.pool:
+        league_pool.load_state_dict(state.pool)
+    pool = worker_pool(cfg.workers) if cfg.workers > 1 else None
+    try:
+        for generation in range(state.generation + 1, cfg.generations + 1):
+            row = _generation(cfg, out, generation, state, net, generator, league_pool, pool, progress)
+            with (out / "metrics.csv").open("a", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=list(row))
+                if f.tell() == 0:
+                    writer.writeheader()
+                writer.writerow(row)
+            print(", ".join(f"{k} {v}" for k, v in row.items()), flush=True)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if state.best is None:
+        raise ExpertConfigError("no network passed a gate: the rollout search stayed the best")
+    return Path(state.best)
+
+
+def _generation(
+    cfg: ExpertConfig, out: Path, generation: int, state: RunState, net: PolicyValueNet,
+    generator: torch.Generator, league_pool: AdaptiveOpponentPool, pool: ProcessPoolExecutor | None,
+    progress: bool,
+) -> dict[str, Any]:  # fmt: skip
+    """Play, train and gate one generation; its metrics row."""
+    seed = derive_seed(cfg.seed, 7_000_003 * generation)
+    rng = np.random.default_rng(seed)
+    league = _league(cfg, state)
+    for name in league:
+        league_pool.raw.setdefault(name, 1.0)
+    probabilities = {k: v for k, v in league_pool.probabilities().items() if k in league}
+    names = sorted(probabilities)
+    weights = np.array([probabilities[k] for k in names])
+    against = rng.random(cfg.games) >= cfg.self_play
+    drawn = rng.choice(len(names), size=cfg.games, p=weights / weights.sum()) if names else np.zeros(0, int)
+    picks = [names[drawn[i]] if names and against[i] else "self" for i in range(cfg.games)]
+    searcher = search_settings(cfg, state.best, cfg.simulations)
+    if state.best is not None:
+        searcher.update(root_noise=cfg.root_noise, root_noise_alpha=cfg.root_noise_alpha)
+    fast = {**searcher, "simulations": cfg.fast_simulations}
+    start = time.perf_counter()
+    chunk = max(1, min(100, -(-cfg.games // (4 * cfg.workers))))
+    shares = [(picks[s : s + chunk], derive_seed(seed, s)) for s in range(0, cfg.games, chunk)]
+    args = (searcher, fast, cfg.full_search_share, league)
+    bar = None
+    last = Path(state.best).stem if state.best else "the rollout search"
+    if state.gates:
+        last += f" (last gate {state.gates[-1]:.3f})"
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=cfg.games, desc=f"generation {generation}", unit="game", leave=False)
+    parts: list[Played] = []
+    if pool is None:
+        done = ((play_games(*args, share, s), len(share)) for share, s in shares)
+    else:
+        futures = [(pool.submit(play_games, *args, share, s), len(share)) for share, s in shares]
+        done = ((future.result(), n) for future, n in futures)
+    for part, n in done:
+        parts.append(part)
+        if bar is not None:
+            bar.update(n)
+            bar.set_postfix_str(f"{bar.n / (time.perf_counter() - start):.1f} games/s, best {last}")
+    if bar is not None:
+        bar.close()
+    play_seconds = time.perf_counter() - start
+    positions = Positions.concatenate([p.positions for p in parts])
+    positions.save(out / f"positions-{generation}.npz")
+    record: dict[str, list[int]] = {}
+    for part in parts:
+        for name, (wins, games) in part.record.items():
+            total = record.setdefault(name, [0, 0])
+            total[0] += wins
+            total[1] += games
+    league_pool.update({name: wins / games for name, (wins, games) in record.items() if games})
+    window = [Positions.load(out / f"positions-{g}.npz") for g in range(max(1, generation - cfg.window + 1),
+                                                                         generation + 1)]  # fmt: skip
+    start = time.perf_counter()
+    losses_row = fit(net, Positions.concatenate(window), cfg, generator)
+    train_seconds = time.perf_counter() - start
+    candidate = out / f"expert-{generation}.npz"
+    about = {**dataclasses.asdict(cfg), "opponents": list(cfg.opponents), "generation": generation}
+    about.update(losses_row)
+    save_network(candidate, c_network(net), about)
+    start = time.perf_counter()
+    gate: dict[str, Any] = {"promoted": True}
+    if cfg.gate_games:
+        gate = _gate(cfg, str(candidate), state.best, derive_seed(seed, 11), pool)
+    gate_seconds = time.perf_counter() - start
+    if "gate_score" in gate:
+        state.gates.append(gate["gate_score"])
+    if gate["promoted"]:
+        shutil.copyfile(candidate, out / "best.npz")
+        state.promoted.append(str(candidate))
+        state.best = str(candidate)
+    state.generation = generation
+    state.pool = league_pool.state_dict()
+    state.save(out)
+    return {
+        "generation": generation,
+        "positions": len(positions),
+        "play_seconds": round(play_seconds, 2),
+        "decisions_per_second": round(len(positions) / play_seconds, 1),
+        "train_seconds": round(train_seconds, 2),
+        "gate_seconds": round(gate_seconds, 2),
+        **{k: round(v, 5) for k, v in losses_row.items()},
+        **gate,
+        "best": Path(state.best).stem if state.best else "rollout search",
+        "league_win_rates": json.dumps({k: round(w / n, 3) for k, (w, n) in sorted(record.items())}),
+    }
