@@ -15,7 +15,14 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.bench_engine import Observe, RandomPlay, ScriptedAgents
-from benchmarks.bench_search import CASES, NetworkForward, SearchSpeed, agent_for
+from benchmarks.bench_search import (
+    CASES,
+    NETWORK_SHAPES,
+    GuidedSearchSpeed,
+    NetworkForward,
+    SearchSpeed,
+    agent_for,
+)
 
 
 def best_of(fn, *args, repeat: int = 3) -> float:
@@ -76,10 +83,16 @@ def main() -> None:
             rate = best_of(track, background, encoder, repeat=args.repeat)
             print(f"{f'PPO iteration {name} (dec/s)':<34}{label:>18}{rate:>16,.0f}")
         t.teardown(background, encoder)
-    forward = NetworkForward()
-    forward.setup()
-    us = min(forward.track_microseconds_per_position() for _ in range(args.repeat))
-    print(f"{'champion network forward (us)':<34}{'per position':>18}{us:>16.2f}")
+    for shape in NETWORK_SHAPES:
+        forward = NetworkForward()
+        forward.setup(shape)
+        us = min(forward.track_microseconds_per_position(shape) for _ in range(args.repeat))
+        guided = GuidedSearchSpeed()
+        guided.setup(shape)
+        ms = min(guided.track_ms_per_decision(shape) for _ in range(args.repeat))
+        guided.teardown(shape)
+        print(f"{'network forward (us/position)':<34}{shape:>18}{us:>16.2f}")
+        print(f"{'champion guided by it (ms/dec)':<34}{shape:>18}{ms:>16.2f}")
     ms_per_decision = {}
     for case in CASES:
         b = SearchSpeed()

@@ -14,9 +14,7 @@
 #include "beasty.h"
 #include "policy.h"
 
-#define SP(c) ((int)((c) & 0x0F))
-#define OWNER(c) ((int)(((c) >> 4) & 1))
-#define PTS(c) ((double)BB_POINTS[SP(c)])
+#define PTS(c) ((double)BB_POINTS[BB_CARD_SPECIES(c)])
 #define TIE_EPS 1e-6
 
 void bb_agent_params_default(bb_agent_params *p, int32_t kind) {
@@ -54,11 +52,11 @@ typedef struct deltas {
 static deltas zone_deltas(const bb_game *b, const bb_game *a, int me) {
     deltas d = {0, 0, 0, 0, 0};
     for (int i = b->bar_len; i < a->bar_len; i++) {
-        if (OWNER(a->bar[i]) == me) d.my_bar += PTS(a->bar[i]);
+        if (BB_CARD_OWNER(a->bar[i]) == me) d.my_bar += PTS(a->bar[i]);
         else d.opp_bar += PTS(a->bar[i]);
     }
     for (int i = b->ti_len; i < a->ti_len; i++) {
-        if (OWNER(a->thats_it[i]) == me) d.my_ti += PTS(a->thats_it[i]);
+        if (BB_CARD_OWNER(a->thats_it[i]) == me) d.my_ti += PTS(a->thats_it[i]);
         else {
             d.opp_ti += PTS(a->thats_it[i]);
             d.opp_ti_cnt++;
@@ -72,38 +70,38 @@ static double material(const bb_game *s, int me, const bb_agent_params *w) {
     double v = 0.0;
     for (int i = 0; i < s->bar_len; i++) {
         uint8_t c = s->bar[i];
-        double x = w->bar_weight * PTS(c) * w->species_mult[SP(c)];
-        v += OWNER(c) == me ? x : -x;
+        double x = w->bar_weight * PTS(c) * w->species_mult[BB_CARD_SPECIES(c)];
+        v += BB_CARD_OWNER(c) == me ? x : -x;
     }
     int L = s->queue_len;
     for (int i = 0; i < L; i++) {
         uint8_t c = s->queue[i];
         double f = 1.0 - (double)i / (double)(L > 1 ? L : 1);
         double wi = w->queue_front_weight * f + w->queue_back_weight * (1.0 - f);
-        double x = wi * PTS(c) * w->species_mult[SP(c)];
-        v += OWNER(c) == me ? x : -x;
+        double x = wi * PTS(c) * w->species_mult[BB_CARD_SPECIES(c)];
+        v += BB_CARD_OWNER(c) == me ? x : -x;
     }
     for (int i = 0; i < s->ti_len; i++) {
         uint8_t c = s->thats_it[i];
-        double x = w->thats_it_weight * PTS(c) * w->species_mult[SP(c)];
-        v += OWNER(c) == me ? x : -x;
+        double x = w->thats_it_weight * PTS(c) * w->species_mult[BB_CARD_SPECIES(c)];
+        v += BB_CARD_OWNER(c) == me ? x : -x;
     }
     for (int h = 0; h < s->hand_len[me]; h++) {
         uint8_t c = s->hand[me][h];
-        v += w->hand_weight * PTS(c) * w->species_mult[SP(c)];
+        v += w->hand_weight * PTS(c) * w->species_mult[BB_CARD_SPECIES(c)];
     }
     return v;
 }
 
 static int count_owned(const bb_game *s, int owner) {
     int n = 0;
-    for (int i = 0; i < s->queue_len; i++) n += OWNER(s->queue[i]) == owner;
+    for (int i = 0; i < s->queue_len; i++) n += BB_CARD_OWNER(s->queue[i]) == owner;
     return n;
 }
 
 static int first_owned(const bb_game *s, int owner, int species) {
     for (int i = 0; i < s->queue_len; i++)
-        if (OWNER(s->queue[i]) == owner && SP(s->queue[i]) == species) return i;
+        if (BB_CARD_OWNER(s->queue[i]) == owner && BB_CARD_SPECIES(s->queue[i]) == species) return i;
     return -1;
 }
 
@@ -119,9 +117,11 @@ static double species_adjustment(const bb_game *b, const bb_game *a, const bb_ac
         return 0.0;
     case BB_PARROT:
         if (act->param < 0) return 0.0;
-        return (OWNER(b->queue[act->param]) == opp ? 0.5 : -0.5) * PTS(b->queue[act->param]);
+        return (BB_CARD_OWNER(b->queue[act->param]) == opp ? 0.5 : -0.5) * PTS(b->queue[act->param]);
     case BB_LION:
-        return (a->queue_len > 0 && SP(a->queue[0]) == BB_LION && OWNER(a->queue[0]) == me) ? 2.0 : 0.0;
+        return (a->queue_len > 0 && BB_CARD_SPECIES(a->queue[0]) == BB_LION && BB_CARD_OWNER(a->queue[0]) == me)
+                   ? 2.0
+                   : 0.0;
     case BB_MONKEY:
         return (d.opp_ti_cnt > 0 && d.opp_ti >= 4) ? 2.5 : 0.0;
     case BB_SEAL:
@@ -132,13 +132,13 @@ static double species_adjustment(const bb_game *b, const bb_game *a, const bb_ac
         if (count_owned(a, me) <= count_owned(b, me)) return 0.0;
         double v = 0.0;
         for (int i = 0; i < 2 && i < a->queue_len; i++)
-            if (OWNER(a->queue[i]) == me) v += 0.5 * PTS(a->queue[i]);
+            if (BB_CARD_OWNER(a->queue[i]) == me) v += 0.5 * PTS(a->queue[i]);
         return v;
     }
     case BB_ZEBRA:
         for (int i = 0; i < a->queue_len; i++) {
-            int s = SP(a->queue[i]);
-            if (OWNER(a->queue[i]) == opp && (s == BB_HIPPO || s == BB_CROCODILE)) return 1.5;
+            int s = BB_CARD_SPECIES(a->queue[i]);
+            if (BB_CARD_OWNER(a->queue[i]) == opp && (s == BB_HIPPO || s == BB_CROCODILE)) return 1.5;
         }
         return -0.5;
     case BB_KANGAROO: {
@@ -165,12 +165,12 @@ static double online_reaction(const bb_game *b, const bb_action_info *act, int m
     switch (act->species) {
     case BB_CROCODILE:
         for (int i = 0; i < b->queue_len; i++)
-            if (SP(b->queue[i]) == BB_CHAMELEON) return 5.0;
+            if (BB_CARD_SPECIES(b->queue[i]) == BB_CHAMELEON) return 5.0;
         return (seen >> BB_CHAMELEON) & 1 ? 0.0 : -1.0;
     case BB_SKUNK: {
         uint32_t present = 0;
         for (int i = 0; i < b->queue_len; i++)
-            if (SP(b->queue[i]) != BB_SKUNK) present |= 1u << SP(b->queue[i]);
+            if (BB_CARD_SPECIES(b->queue[i]) != BB_SKUNK) present |= 1u << BB_CARD_SPECIES(b->queue[i]);
         if (__builtin_popcount(present) < 2) return -1.5;
         uint32_t top = 0;
         for (int k = 0; k < 2; k++) {
@@ -181,7 +181,7 @@ static double online_reaction(const bb_game *b, const bb_action_info *act, int m
         double net = 0.0;
         for (int i = 0; i < b->queue_len; i++) {
             uint8_t c = b->queue[i];
-            if ((top >> SP(c)) & 1) net += OWNER(c) == opp ? PTS(c) : -PTS(c);
+            if ((top >> BB_CARD_SPECIES(c)) & 1) net += BB_CARD_OWNER(c) == opp ? PTS(c) : -PTS(c);
         }
         if (net >= 4) return 4.0;
         if (net >= 2) return 2.0;
@@ -194,7 +194,7 @@ static double online_reaction(const bb_game *b, const bb_action_info *act, int m
     case BB_PARROT: {
         if (act->param < 0) return 0.0;
         uint8_t t = b->queue[act->param];
-        if (OWNER(t) == opp) return 0.3 * PTS(t) + 2.0 * (1.0 - (double)act->param / b->queue_len);
+        if (BB_CARD_OWNER(t) == opp) return 0.3 * PTS(t) + 2.0 * (1.0 - (double)act->param / b->queue_len);
         return -0.5 * PTS(t);
     }
     default:
@@ -213,14 +213,14 @@ static double queue_value(const bb_game *s, int me) {
     double v = 0.0;
     for (int i = 0; i < s->queue_len; i++) {
         double pw = POSITION_WEIGHTS[i];
-        v += OWNER(s->queue[i]) == me ? PTS(s->queue[i]) * pw : -0.6 * PTS(s->queue[i]) * pw;
+        v += BB_CARD_OWNER(s->queue[i]) == me ? PTS(s->queue[i]) * pw : -0.6 * PTS(s->queue[i]) * pw;
     }
     return v;
 }
 
 static int count_opp(const bb_game *s, int opp, int (*pred)(int)) {
     int n = 0;
-    for (int i = 0; i < s->queue_len; i++) n += OWNER(s->queue[i]) == opp && pred(SP(s->queue[i]));
+    for (int i = 0; i < s->queue_len; i++) n += BB_CARD_OWNER(s->queue[i]) == opp && pred(BB_CARD_SPECIES(s->queue[i]));
     return n;
 }
 static int is_hippo_or_croc(int s) { return s == BB_HIPPO || s == BB_CROCODILE; }
@@ -233,15 +233,16 @@ static double outcome_score(const bb_game *b, const bb_game *a, const bb_action_
     double v = w->my_bar * d.my_bar + w->opp_bar * d.opp_bar + w->my_ti * d.my_ti + w->opp_ti * d.opp_ti +
                w->queue_position * (queue_value(a, me) - queue_value(b, me));
     int front = 0;
-    for (int i = 0; i < 2 && i < a->queue_len; i++) front += OWNER(a->queue[i]) == me;
+    for (int i = 0; i < 2 && i < a->queue_len; i++) front += BB_CARD_OWNER(a->queue[i]) == me;
     if (front >= 1) v += w->front_bonus;
     int removed = count_opp(b, opp, is_threat) - count_opp(a, opp, is_threat);
     if (removed > 0) v += w->threat_removal * removed;
     int s = act->species;
     if (s == BB_PARROT && act->param >= 0) {
         uint8_t t = b->queue[act->param];
-        if (OWNER(t) == opp)
-            v += PTS(t) * w->parrot_bonus + (is_threat(SP(t)) ? 1.5 : 0.0) + (is_recurring(SP(t)) ? 1.0 : 0.0) +
+        if (BB_CARD_OWNER(t) == opp)
+            v += PTS(t) * w->parrot_bonus + (is_threat(BB_CARD_SPECIES(t)) ? 1.5 : 0.0) +
+                 (is_recurring(BB_CARD_SPECIES(t)) ? 1.0 : 0.0) +
                  0.5 * (1.0 - (double)act->param / b->queue_len);
         else
             v += -0.8 * PTS(t);

@@ -67,6 +67,8 @@ static const int8_t BB_POINTS[BB_NUM_SPECIES + 1] = {0, 4, 4, 4, 3, 3, 2, 4, 3, 
 #define BB_CARD(owner, species) ((uint8_t)(((owner) << 4) | (species)))
 #define BB_CARD_SPECIES(c) ((c) & 0x0F)
 #define BB_CARD_OWNER(c) (((c) >> 4) & 1)
+/* Bits 1..12: every species, as the species masks of the API use them. */
+#define BB_ALL_SPECIES 0x1FFEu
 
 /* -------------------------------------------------------- action space
  * 33 indices.  An index names the animal and its parameters, never a hand

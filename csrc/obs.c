@@ -6,8 +6,6 @@
 
 #include "beasty.h"
 
-#define SP(c) ((int)((c) & 0x0F))
-#define OWNER(c) ((int)(((c) >> 4) & 1))
 
 /* The C library's memset, called through a pointer the compiler cannot
  * see through: GCC expands a constant-size memset into `rep stos`, which
@@ -21,24 +19,25 @@ void bb_game_observe(const bb_game *g, int32_t player, float *out) {
     for (int i = 0; i < g->queue_len; i++) {
         uint8_t c = g->queue[i];
         float *slot = out + BB_OBS_QUEUE + i * BB_OBS_QUEUE_SLOT;
-        slot[SP(c) - 1] = 1.0f;
-        slot[OWNER(c) == me ? 12 : 13] = 1.0f;
+        slot[BB_CARD_SPECIES(c) - 1] = 1.0f;
+        slot[BB_CARD_OWNER(c) == me ? 12 : 13] = 1.0f;
     }
-    for (int h = 0; h < g->hand_len[me]; h++) out[BB_OBS_HAND + SP(g->hand[me][h]) - 1] = 1.0f;
-    for (int i = g->deck_pos[me]; i < BB_DECK_MAX; i++) out[BB_OBS_MY_PILE + SP(g->deck[me][i]) - 1] = 1.0f;
-    for (int h = 0; h < g->hand_len[opp]; h++) out[BB_OBS_OPP_UNPLAYED + SP(g->hand[opp][h]) - 1] = 1.0f;
+    for (int h = 0; h < g->hand_len[me]; h++) out[BB_OBS_HAND + BB_CARD_SPECIES(g->hand[me][h]) - 1] = 1.0f;
+    for (int i = g->deck_pos[me]; i < BB_DECK_MAX; i++)
+        out[BB_OBS_MY_PILE + BB_CARD_SPECIES(g->deck[me][i]) - 1] = 1.0f;
+    for (int h = 0; h < g->hand_len[opp]; h++) out[BB_OBS_OPP_UNPLAYED + BB_CARD_SPECIES(g->hand[opp][h]) - 1] = 1.0f;
     for (int i = g->deck_pos[opp]; i < BB_DECK_MAX; i++)
-        out[BB_OBS_OPP_UNPLAYED + SP(g->deck[opp][i]) - 1] = 1.0f;
+        out[BB_OBS_OPP_UNPLAYED + BB_CARD_SPECIES(g->deck[opp][i]) - 1] = 1.0f;
     int pts[2] = {0, 0};
     for (int i = 0; i < g->bar_len; i++) {
         uint8_t c = g->bar[i];
-        int mine = OWNER(c) == me;
-        out[(mine ? BB_OBS_MY_BAR : BB_OBS_OPP_BAR) + SP(c) - 1] = 1.0f;
-        pts[mine ? 0 : 1] += BB_POINTS[SP(c)];
+        int mine = BB_CARD_OWNER(c) == me;
+        out[(mine ? BB_OBS_MY_BAR : BB_OBS_OPP_BAR) + BB_CARD_SPECIES(c) - 1] = 1.0f;
+        pts[mine ? 0 : 1] += BB_POINTS[BB_CARD_SPECIES(c)];
     }
     for (int i = 0; i < g->ti_len; i++) {
         uint8_t c = g->thats_it[i];
-        out[(OWNER(c) == me ? BB_OBS_MY_TI : BB_OBS_OPP_TI) + SP(c) - 1] = 1.0f;
+        out[(BB_CARD_OWNER(c) == me ? BB_OBS_MY_TI : BB_OBS_OPP_TI) + BB_CARD_SPECIES(c) - 1] = 1.0f;
     }
     float *sc = out + BB_OBS_SCALARS;
     sc[0] = (float)pts[0] / 36.0f;

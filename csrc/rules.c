@@ -13,9 +13,6 @@
 #include "beasty.h"
 
 #define FLAG 0x80u /* marks "already acted / played this turn" in step 3 */
-#define SP(c) ((int)((c) & 0x0F))
-#define OWNER(c) ((int)(((c) >> 4) & 1))
-#define ALL_SPECIES (((1u << BB_NUM_SPECIES) - 1) << 1) /* bits 1..12 */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define LITTLE_ENDIAN32(w) __builtin_bswap32(w)
 #define LITTLE_ENDIAN64(w) __builtin_bswap64(w)
@@ -129,7 +126,7 @@ static const uint64_t IMITATE[BB_NUM_SPECIES + 1][BB_QUEUE_MAX] = {
  * 0, an empty row): no loop over the species present, whose count varies. */
 static uint64_t chameleon_actions(const bb_game *g) {
     uint64_t bits = 0;
-    for (int i = 0; i < BB_QUEUE_MAX; i++) bits |= IMITATE[SP(g->queue[i])][g->queue_len];
+    for (int i = 0; i < BB_QUEUE_MAX; i++) bits |= IMITATE[BB_CARD_SPECIES(g->queue[i])][g->queue_len];
     return bits ? bits : ONE(FIRST[BB_CHAMELEON]);
 }
 
@@ -138,7 +135,7 @@ static uint64_t legal_bits(const bb_game *g) {
     uint64_t bits = 0;
     int p = g->to_move, chameleon = 0;
     for (int h = 0; h < BB_HAND_MAX; h++) { /* empty cells are 0, whose ALLOWED row is empty */
-        int s = SP(g->hand[p][h]);
+        int s = BB_CARD_SPECIES(g->hand[p][h]);
         bits |= ALLOWED[s][g->queue_len];
         chameleon |= s == BB_CHAMELEON;
     }
@@ -235,7 +232,7 @@ static int expel_species(bb_game *g, uint32_t species_mask, int keep) {
     int w = 0, new_keep = keep;
     for (int i = 0; i < g->queue_len; i++) {
         uint8_t c = g->queue[i];
-        if (i != keep && (species_mask >> SP(c)) & 1) {
+        if (i != keep && (species_mask >> BB_CARD_SPECIES(c)) & 1) {
             to_thats_it(g, c);
         } else {
             if (i == keep) new_keep = w;
@@ -255,7 +252,7 @@ static void act(bb_game *g, int pos, int s, int param) {
     switch (s) {
     case BB_LION: /* 2 Lion: a second lion bounces; else monkeys out, lion to the front */
         for (int i = 0; i < g->queue_len; i++) {
-            if (i != pos && SP(q[i]) == BB_LION) {
+            if (i != pos && BB_CARD_SPECIES(q[i]) == BB_LION) {
                 to_thats_it(g, q[pos]);
                 queue_remove(g, pos);
                 return;
@@ -265,7 +262,7 @@ static void act(bb_game *g, int pos, int s, int param) {
         queue_move_forward(g, pos, 0);
         return;
     case BB_HIPPO: /* passes weaker animals; stops at hippo, lion, zebra */
-        while (pos > 0 && SP(q[pos - 1]) != BB_ZEBRA && SP(q[pos - 1]) < BB_HIPPO) {
+        while (pos > 0 && BB_CARD_SPECIES(q[pos - 1]) != BB_ZEBRA && BB_CARD_SPECIES(q[pos - 1]) < BB_HIPPO) {
             uint8_t t = q[pos - 1];
             q[pos - 1] = q[pos];
             q[pos] = t;
@@ -273,7 +270,7 @@ static void act(bb_game *g, int pos, int s, int param) {
         }
         return;
     case BB_CROCODILE: /* eats weaker animals ahead one by one; zebra/>=10 stop it */
-        while (pos > 0 && SP(q[pos - 1]) != BB_ZEBRA && SP(q[pos - 1]) < BB_CROCODILE) {
+        while (pos > 0 && BB_CARD_SPECIES(q[pos - 1]) != BB_ZEBRA && BB_CARD_SPECIES(q[pos - 1]) < BB_CROCODILE) {
             to_thats_it(g, q[pos - 1]);
             queue_remove(g, pos - 1);
             pos--;
@@ -281,7 +278,7 @@ static void act(bb_game *g, int pos, int s, int param) {
         return;
     case BB_SNAKE: { /* stable sort, strongest first; the actor counts as 9 (A13) */
         int key[BB_QUEUE_MAX];
-        for (int i = 0; i < g->queue_len; i++) key[i] = (i == pos) ? BB_SNAKE : SP(q[i]);
+        for (int i = 0; i < g->queue_len; i++) key[i] = (i == pos) ? BB_SNAKE : BB_CARD_SPECIES(q[i]);
         for (int i = 1; i < g->queue_len; i++) { /* insertion sort is stable */
             uint8_t c = q[i];
             int k = key[i], j = i - 1;
@@ -296,7 +293,7 @@ static void act(bb_game *g, int pos, int s, int param) {
         return;
     }
     case BB_GIRAFFE: /* one swap with a strictly weaker animal directly ahead (A14) */
-        if (pos > 0 && SP(q[pos - 1]) < BB_GIRAFFE) {
+        if (pos > 0 && BB_CARD_SPECIES(q[pos - 1]) < BB_GIRAFFE) {
             uint8_t t = q[pos - 1];
             q[pos - 1] = q[pos];
             q[pos] = t;
@@ -314,14 +311,14 @@ static void act(bb_game *g, int pos, int s, int param) {
     case BB_MONKEY: { /* a gang of >= 2 expels hippos and crocodiles */
         int n_monkeys = 1;
         for (int i = 0; i < g->queue_len; i++)
-            if (i != pos && SP(q[i]) == BB_MONKEY) n_monkeys++;
+            if (i != pos && BB_CARD_SPECIES(q[i]) == BB_MONKEY) n_monkeys++;
         if (n_monkeys < 2) return;
         pos = expel_species(g, (1u << BB_HIPPO) | (1u << BB_CROCODILE), pos);
         uint8_t actor = q[pos], monkeys[BB_QUEUE_MAX], rest[BB_QUEUE_MAX];
         int nm = 0, nr = 0;
         for (int i = 0; i < g->queue_len; i++) {
             if (i == pos) continue;
-            if (SP(q[i]) == BB_MONKEY) monkeys[nm++] = q[i];
+            if (BB_CARD_SPECIES(q[i]) == BB_MONKEY) monkeys[nm++] = q[i];
             else rest[nr++] = q[i];
         }
         int w = 0;
@@ -342,7 +339,7 @@ static void act(bb_game *g, int pos, int s, int param) {
     case BB_SKUNK: { /* expels the two strongest distinct non-skunk strengths */
         uint32_t present = 0;
         for (int i = 0; i < g->queue_len; i++)
-            if (i != pos && SP(q[i]) != BB_SKUNK) present |= 1u << SP(q[i]);
+            if (i != pos && BB_CARD_SPECIES(q[i]) != BB_SKUNK) present |= 1u << BB_CARD_SPECIES(q[i]);
         uint32_t victims = 0;
         for (int k = 0; k < 2 && present; k++) {
             uint32_t top = 1u << (31 - __builtin_clz(present));
@@ -377,7 +374,7 @@ static void recurring_pass(bb_game *g) {
     }
     while (waiting) {
         int found = __builtin_ctz(waiting), before = g->queue_len;
-        act(g, found, SP(g->queue[found]), BB_NO_PARAM);
+        act(g, found, BB_CARD_SPECIES(g->queue[found]), BB_NO_PARAM);
         waiting = (waiting & ~((2u << found) - 1)) >> (before - g->queue_len);
     }
 }
@@ -452,20 +449,20 @@ int bb_game_is_terminal(const bb_game *g) {
 uint32_t bb_game_played_species(const bb_game *g, int32_t owner) {
     uint32_t m = 0;
     for (int i = 0; i < g->queue_len; i++)
-        if (OWNER(g->queue[i]) == owner) m |= 1u << SP(g->queue[i]);
+        if (BB_CARD_OWNER(g->queue[i]) == owner) m |= 1u << BB_CARD_SPECIES(g->queue[i]);
     for (int i = 0; i < g->bar_len; i++)
-        if (OWNER(g->bar[i]) == owner) m |= 1u << SP(g->bar[i]);
+        if (BB_CARD_OWNER(g->bar[i]) == owner) m |= 1u << BB_CARD_SPECIES(g->bar[i]);
     for (int i = 0; i < g->ti_len; i++)
-        if (OWNER(g->thats_it[i]) == owner) m |= 1u << SP(g->thats_it[i]);
+        if (BB_CARD_OWNER(g->thats_it[i]) == owner) m |= 1u << BB_CARD_SPECIES(g->thats_it[i]);
     return m;
 }
 
 void bb_game_scores(const bb_game *g, int32_t scores[2]) {
     int32_t total = 0, second = 0; /* one pass, no branch on the owner */
     for (int i = 0; i < g->bar_len; i++) {
-        int32_t points = BB_POINTS[SP(g->bar[i])];
+        int32_t points = BB_POINTS[BB_CARD_SPECIES(g->bar[i])];
         total += points;
-        second += OWNER(g->bar[i]) * points;
+        second += BB_CARD_OWNER(g->bar[i]) * points;
     }
     scores[0] = total - second;
     scores[1] = second;
@@ -515,7 +512,7 @@ static void gather_zone(uint64_t *words, int *count, const uint8_t *cells, int n
 #define PAIR(v) (uint16_t)(((1u << ((v) & 15)) | (1u << ((v) >> 4))) & ~1u)
 static const uint16_t SPECIES_PAIR[256] = BYTE_TABLE(PAIR);
 
-/* Bit SP(c) for every card c among the 8 cells of a little-endian word
+/* Bit BB_CARD_SPECIES(c) for every card c among the 8 cells of a little-endian word
  * (empty cells 0): the species of cells 2i and 2i+1 meet in byte 2i, and
  * each such byte is one table read. */
 static uint64_t species_set(uint64_t cells) {
@@ -560,7 +557,7 @@ static int valid_cards(const uint8_t *cards, int n, int cap) {
     if (n < 0 || n > cap) return 0;
     for (int i = 0; i < n; i++) {
         uint8_t c = cards[i];
-        if ((c & 0xE0) || SP(c) < 1 || SP(c) > BB_NUM_SPECIES) return 0;
+        if ((c & 0xE0) || BB_CARD_SPECIES(c) < 1 || BB_CARD_SPECIES(c) > BB_NUM_SPECIES) return 0;
     }
     for (int i = n; i < cap; i++)
         if (cards[i] != 0) return 0;
@@ -580,19 +577,19 @@ bb_status bb_game_check_cards(const bb_game *g, const char **why) {
     for (int z = 0; z < 3; z++)
         for (int i = 0; i < lens[z]; i++) {
             uint8_t c = zones[z][i];
-            if (seen[OWNER(c)] >> SP(c) & 1) REFUSE("a player's animal appears twice");
-            seen[OWNER(c)] |= 1u << SP(c);
+            if (seen[BB_CARD_OWNER(c)] >> BB_CARD_SPECIES(c) & 1) REFUSE("a player's animal appears twice");
+            seen[BB_CARD_OWNER(c)] |= 1u << BB_CARD_SPECIES(c);
         }
     int left[BB_NUM_PLAYERS];
     for (int p = 0; p < BB_NUM_PLAYERS; p++) {
         int pile = BB_DECK_MAX - g->deck_pos[p];
         for (int i = 0; i < g->hand_len[p] + pile; i++) {
             uint8_t c = i < g->hand_len[p] ? g->hand[p][i] : g->deck[p][g->deck_pos[p] + i - g->hand_len[p]];
-            if (OWNER(c) != p) REFUSE("a hand or pile holds the other player's card");
-            if (seen[p] >> SP(c) & 1) REFUSE("a player's animal appears twice");
-            seen[p] |= 1u << SP(c);
+            if (BB_CARD_OWNER(c) != p) REFUSE("a hand or pile holds the other player's card");
+            if (seen[p] >> BB_CARD_SPECIES(c) & 1) REFUSE("a player's animal appears twice");
+            seen[p] |= 1u << BB_CARD_SPECIES(c);
         }
-        if (seen[p] != ALL_SPECIES)
+        if (seen[p] != BB_ALL_SPECIES)
             REFUSE("each player's 12 animals must appear exactly once (queue, bar, THAT'S IT, hand or pile)");
         if (pile > 0 && g->hand_len[p] != BB_HAND_MAX) REFUSE("a hand must hold 4 cards while its pile lasts");
         left[p] = g->hand_len[p] + pile;
@@ -611,7 +608,7 @@ static bb_status check_conservation(const bb_game *g) {
     const uint8_t *zones[3] = {g->queue, g->bar, g->thats_it};
     int lens[3] = {g->queue_len, g->bar_len, g->ti_len};
     for (int z = 0; z < 3; z++)
-        for (int i = 0; i < lens[z]; i++) played[OWNER(zones[z][i])]++;
+        for (int i = 0; i < lens[z]; i++) played[BB_CARD_OWNER(zones[z][i])]++;
     int turn = g->queue_len + g->bar_len + g->ti_len, first = g->start_player;
     if (g->turn != turn || played[first] != (turn + 1) / 2 || played[first ^ 1] != turn / 2 ||
         g->to_move != (first ^ (turn & 1)))

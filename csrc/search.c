@@ -7,8 +7,6 @@
 
 #include "search.h"
 
-#define SP(c) ((int)((c) & 0x0F))
-#define ALL_SPECIES 0x1FFEu /* bits 1..12 */
 #define MARGIN_SCALE 20.0
 #define RESULT_UNIT 64 /* solver value = 64 * result + margin, |margin| <= 36 */
 
@@ -29,7 +27,7 @@ static void shuffle(uint8_t *a, int n, bb_rng *rng) {
 
 static uint32_t species_mask(const uint8_t *cards, int n) {
     uint32_t m = 0;
-    for (int i = 0; i < n; i++) m |= 1u << SP(cards[i]);
+    for (int i = 0; i < n; i++) m |= 1u << BB_CARD_SPECIES(cards[i]);
     return m;
 }
 
@@ -83,7 +81,7 @@ static void deal_opponent(bb_game *d, const uint8_t *species, int n) {
 }
 
 static int unplayed_species(const bb_game *g, int owner, uint8_t *out) {
-    uint32_t left = ALL_SPECIES & ~bb_game_played_species(g, owner);
+    uint32_t left = BB_ALL_SPECIES & ~bb_game_played_species(g, owner);
     int n = 0;
     for (int s = 1; s <= BB_NUM_SPECIES; s++)
         if ((left >> s) & 1) out[n++] = (uint8_t)s;
@@ -188,7 +186,7 @@ static int record_decisions(const bb_search *s, const bb_game *g) {
             w->decision_action[k] = (uint8_t)a;
             for (int m = 0; m < s->num_models; m++) {
                 double sc[BB_NUM_ACTIONS];
-                s->models[m].scores(s->models[m].state, &pub, ALL_SPECIES & ~opp_played, sc);
+                s->models[m].scores(s->models[m].state, &pub, BB_ALL_SPECIES & ~opp_played, sc);
                 tabulate_decision(s, m, k, sc);
             }
             opp_played |= 1u << species;
@@ -466,8 +464,71 @@ static void add_root_noise(const bb_search *s, const int32_t *legal, int n, floa
     for (int i = 0; i < n; i++) prior[legal[i]] = (float)((1.0 - eps) * prior[legal[i]] + eps * noise[i] / total);
 }
 
-/* Chooses the child to walk into (creating it if new); *expanded = 1 when
- * the node is new.  Returns -1 when the arena is full. */
+/* The index in legal[] of the move that model m would play in d. */
+static int model_pick(const bb_search *s, int model, const bb_game *d, const int32_t *legal, int n, bb_rng *rng) {
+    int32_t a = s->models[model].choose(s->models[model].state, d, rng);
+    int pick = 0;
+    for (int i = 0; i < n; i++)
+        if (legal[i] == a) pick = i;
+    return pick;
+}
+
+/* UCB1 with availability counts: an untried move first (uniformly), else
+ * the best mean plus c sqrt(ln available / visits). */
+static int ucb_pick(const bb_search *s, const int32_t *child_of, int n, bb_rng *rng) {
+    int untried[BB_NUM_ACTIONS], nu = 0;
+    for (int i = 0; i < n; i++)
+        if (child_of[i] < 0) untried[nu++] = i;
+    if (nu > 0) return untried[bb_rng_bounded(rng, (uint32_t)nu)];
+    double top = -INFINITY;
+    int pick = -1;
+    for (int i = 0; i < n; i++) {
+        const bb_search_node *ch = &s->nodes[child_of[i]];
+        double ucb = ch->value / ch->visits + s->config.exploration * sqrt(log((double)ch->available) / ch->visits);
+        if (ucb > top) {
+            top = ucb;
+            pick = i;
+        }
+    }
+    return pick;
+}
+
+/* PUCT: mean plus c prior sqrt(parent visits) / (1 + visits), the prior
+ * computed at the node's first walk (with the root's noise). */
+static int puct_pick(bb_search *s, int32_t node, const bb_game *d, int root, int model, const int32_t *legal,
+                     const int32_t *child_of, int n, bb_rng *rng) {
+    bb_search_node *parent = &s->nodes[node];
+    if (!parent->has_prior) { /* a network's prior costs a forward pass: once per node */
+        double prior[BB_NUM_ACTIONS];
+        policy_prior(s, prior_policy(s, d, root, model), d, prior);
+        for (int a = 0; a < BB_NUM_ACTIONS; a++) parent->prior[a] = (float)prior[a];
+        if (node == 0 && s->config.root_noise > 0.0) add_root_noise(s, legal, n, parent->prior, rng);
+        parent->has_prior = 1;
+    }
+    double parent_visits = 1.0;
+    for (int i = 0; i < n; i++)
+        if (child_of[i] >= 0) parent_visits += s->nodes[child_of[i]].visits;
+    double top = -INFINITY, sqrt_n = sqrt(parent_visits);
+    int pick = -1;
+    for (int i = 0; i < n; i++) {
+        double q = 0.0, visits = 0.0;
+        if (child_of[i] >= 0 && s->nodes[child_of[i]].visits > 0) {
+            visits = s->nodes[child_of[i]].visits;
+            q = s->nodes[child_of[i]].value / visits;
+        }
+        double p = parent->prior[legal[i]] > 0.0f ? parent->prior[legal[i]] : 1.0 / n;
+        double u = q + s->config.exploration * p * sqrt_n / (1.0 + visits);
+        if (u > top) {
+            top = u;
+            pick = i;
+        }
+    }
+    return pick;
+}
+
+/* Chooses the child to walk into (creating it if new) by the opponent's
+ * model, UCB1 or PUCT; *expanded = 1 when the node is new.  Returns -1
+ * when the arena is full. */
 static int32_t select_child(bb_search *s, int32_t *used, int32_t node, const bb_game *d, int root,
                             int model, bb_rng *rng, int *expanded, int32_t *action) {
     int32_t legal[BB_NUM_ACTIONS], child_of[BB_NUM_ACTIONS];
@@ -478,58 +539,14 @@ static int32_t select_child(bb_search *s, int32_t *used, int32_t node, const bb_
             if (s->nodes[c].action == legal[i]) child_of[i] = c;
     for (int i = 0; i < n; i++)
         if (child_of[i] >= 0) s->nodes[child_of[i]].available++;
-    double c_explore = s->config.exploration;
-    int pick = -1;
+    int pick;
     *expanded = 0;
-    if (s->config.model_in_tree && d->to_move != root && model < s->num_models) { /* plays as its model */
-        int32_t a = s->models[model].choose(s->models[model].state, d, rng);
-        pick = 0;
-        for (int i = 0; i < n; i++)
-            if (legal[i] == a) pick = i;
-    } else if (!s->config.use_prior) {
-        int untried[BB_NUM_ACTIONS], nu = 0;
-        for (int i = 0; i < n; i++)
-            if (child_of[i] < 0) untried[nu++] = i;
-        if (nu > 0) {
-            pick = untried[bb_rng_bounded(rng, (uint32_t)nu)];
-        } else {
-            double top = -INFINITY;
-            for (int i = 0; i < n; i++) {
-                const bb_search_node *ch = &s->nodes[child_of[i]];
-                double ucb = ch->value / ch->visits + c_explore * sqrt(log((double)ch->available) / ch->visits);
-                if (ucb > top) {
-                    top = ucb;
-                    pick = i;
-                }
-            }
-        }
-    } else {
-        bb_search_node *parent = &s->nodes[node];
-        if (!parent->has_prior) { /* a network's prior costs a forward pass: once per node */
-            double prior[BB_NUM_ACTIONS];
-            policy_prior(s, prior_policy(s, d, root, model), d, prior);
-            for (int a = 0; a < BB_NUM_ACTIONS; a++) parent->prior[a] = (float)prior[a];
-            if (node == 0 && s->config.root_noise > 0.0) add_root_noise(s, legal, n, parent->prior, rng);
-            parent->has_prior = 1;
-        }
-        double parent_visits = 1.0;
-        for (int i = 0; i < n; i++)
-            if (child_of[i] >= 0) parent_visits += s->nodes[child_of[i]].visits;
-        double top = -INFINITY, sqrt_n = sqrt(parent_visits);
-        for (int i = 0; i < n; i++) {
-            double q = 0.0, visits = 0.0;
-            if (child_of[i] >= 0 && s->nodes[child_of[i]].visits > 0) {
-                visits = s->nodes[child_of[i]].visits;
-                q = s->nodes[child_of[i]].value / visits;
-            }
-            double p = parent->prior[legal[i]] > 0.0f ? parent->prior[legal[i]] : 1.0 / n;
-            double u = q + c_explore * p * sqrt_n / (1.0 + visits);
-            if (u > top) {
-                top = u;
-                pick = i;
-            }
-        }
-    }
+    if (s->config.model_in_tree && d->to_move != root && model < s->num_models) /* plays as its model */
+        pick = model_pick(s, model, d, legal, n, rng);
+    else if (!s->config.use_prior)
+        pick = ucb_pick(s, child_of, n, rng);
+    else
+        pick = puct_pick(s, node, d, root, model, legal, child_of, n, rng);
     *action = legal[pick];
     if (child_of[pick] >= 0) return child_of[pick];
     int32_t c = new_node(s, used, node, legal[pick], d->to_move);

@@ -58,6 +58,9 @@ def test_c_matches_python_state_by_state(seed, picks, early_stop):
         if not legal:
             break
         a = legal[pick % len(legal)]
+        for seat in (0, 1):  # every segment of the observation, from both seats
+            expected = np.array(rules.observe(ref, seat), dtype=np.float32)
+            assert np.array_equal(games.observe_player(0, seat), expected)
         ref = rules.step(ref, a)
         games.step([a])
         assert games.get_state(0) == ref

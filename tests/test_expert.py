@@ -162,7 +162,7 @@ GUIDED = {"simulations": 60, "candidates": 32, "use_prior": True, "value_weight"
 def test_guided_search_plays_legal_moves_and_is_deterministic(algorithm, value_weight):
     agent = make("search", algorithm=algorithm, network="shipped", **{**GUIDED, "value_weight": value_weight})
     result = play_match(agent, make("heuristic"), 6, seed=2)  # step() raises on an illegal action
-    assert result.games == 6
+    assert result.mean_length >= 20  # every game played to the end (fewer than 5 cards left)
     games = _positions(8, 6)
     running = np.flatnonzero(~games.done).astype(np.int32)
     assert (agent.act_batch(games, running) == agent.act_batch(games, running)).all()

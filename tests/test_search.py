@@ -212,7 +212,7 @@ def test_endgame_needs_empty_piles():
 def test_every_budget_plays_legal_moves(algorithm, simulations):
     agent = make("search", algorithm=algorithm, simulations=simulations, candidates=8)
     result = play_match(agent, make("random"), 8, seed=3)  # step() raises on an illegal action
-    assert result.games == 8
+    assert result.mean_length >= 20  # every game played to the end (fewer than 5 cards left)
 
 
 def test_same_seed_same_decision_alone_or_in_a_batch():
@@ -236,9 +236,10 @@ def test_run_reports_the_search():
     assert report["visits"].sum() == 200
     assert int(np.argmax(report["visits"])) == report["action"]
     assert math.isclose(sum(report["model_posterior"]), 1.0)
-    endgame = _midgame(8, 17)
-    if not endgame.done[0] and len(endgame.legal_actions(0)) > 1:
-        assert agent.search.run(endgame, 0, seed=1)["solved"]
+    endgame = next(g for seed in range(100) for g in [_midgame(seed, 17)]
+                   if not g.done[0] and len(g.legal_actions(0)) > 1)  # fmt: skip
+    assert endgame.get_state(0).decks == ((), ())  # both piles are empty after 16 cards: solvable
+    assert agent.search.run(endgame, 0, seed=1)["solved"]
 
 
 def test_time_limit_stops_the_search():

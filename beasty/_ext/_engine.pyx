@@ -377,7 +377,7 @@ cdef class Search(Policy):
             raise ValueError(f"models must hold 1 to {cs.BB_SEARCH_MAX_MODELS} policies, got {len(models)}")
         for m in models:
             if not isinstance(m, Policy) or isinstance(m, Search):
-                raise TypeError("models must be RandomPolicy or ScriptedPolicy objects")
+                raise TypeError("models must be RandomPolicy, ScriptedPolicy or Network objects")
         if isinstance(rollout, Search):
             raise TypeError("rollout must be a RandomPolicy, a ScriptedPolicy or a Network")
         prior = [1.0] * len(models) if model_prior is None else [float(w) for w in model_prior]

@@ -27,8 +27,10 @@ class SearchAgent(PolicyAgent):
     """Determinized search in C (PIMC or IS-MCTS, csrc/search.h).
 
     ``rollout`` names the policy that plays the agent's own side in
-    rollouts (and gives the PUCT prior); ``models`` the opponent models and
-    ``model_prior`` their prior weights.  ``network`` (``"shipped"``, the
+    rollouts (and gives the PUCT prior); ``models`` the opponent models
+    (reference opponents' names, or ``"network"``: the guide network's
+    policy, a model of a strong player) and ``model_prior`` their prior
+    weights.  ``network`` (``"shipped"``, the
     name of another network in the package such as ``"champion_v1"``, or
     the path of a network file, :mod:`beasty.agents.guided`) guides the search:
     the PUCT prior with ``use_prior`` and the leaf value with
@@ -58,7 +60,10 @@ class SearchAgent(PolicyAgent):
         guide = None
         if network is not None:
             guide = load_network(network_path(network))
-        search = Search(policy_for(rollout), [policy_for(m) for m in models], model_prior, guide, **params)
+        if "network" in models and guide is None:
+            raise ValueError("the opponent model 'network' is the guide network: give network=...")
+        opponent_models = [guide if m == "network" else policy_for(m) for m in models]
+        search = Search(policy_for(rollout), opponent_models, model_prior, guide, **params)
         super().__init__(name, search, seed)
         self.search = search
         self.settings: dict[str, Any] = {

@@ -25,6 +25,7 @@ from beasty.rules.game import (
     step,
     winner,
 )
+from beasty.rules.observe import observe
 from beasty.rules.rng import SplitMix64
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "deal",
     "is_terminal",
     "legal_actions",
+    "observe",
     "play",
     "score",
     "species_actions",

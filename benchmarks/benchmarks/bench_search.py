@@ -77,25 +77,70 @@ class SearchSpeed:
     track_ms_per_decision.unit = "ms"
 
 
-class NetworkForward:
-    """The shipped network's forward pass in C (csrc/net.c), one position at
-    a time over the benchmark positions' observations."""
+#: Network shapes (width x depth, r = residual) timed by NetworkForward and,
+#: guiding the champion's search, by GuidedSearchSpeed: the first champion's,
+#: today's and larger ones.
+NETWORK_SHAPES = ["64x1", "96x2r", "128x2r", "128x3r", "192x2r", "256x2r"]
 
+
+def network_of(shape: str):
+    """A network of ``shape`` with random weights (timing only)."""
+    from beasty._ext import Network, network_size
+
+    width, depth = shape.rstrip("r").split("x")
+    weights = np.random.default_rng(0).normal(0.0, 0.05, network_size(int(width), int(depth)))
+    return Network(weights.astype(np.float32), int(width), int(depth), shape.endswith("r"))
+
+
+class NetworkForward:
+    """The C forward pass (csrc/net.c) of a network of each shape, one
+    position at a time over the benchmark positions' observations."""
+
+    params = [NETWORK_SHAPES]
+    param_names = ["shape"]
     repeat = 5
 
-    def setup(self):
-        from beasty.agents.guided import load_network
-
-        self.network = load_network()
+    def setup(self, shape):
+        self.network = network_of(shape)
         games, idx = positions()
         self.obs = np.repeat(games.observe(idx)[0], 100, axis=0)
 
-    def track_microseconds_per_position(self):
+    def track_microseconds_per_position(self, shape):
         t0 = time.perf_counter()
         self.network.forward(self.obs)
         return 1e6 * (time.perf_counter() - t0) / len(self.obs)
 
     track_microseconds_per_position.unit = "us"
+
+
+class GuidedSearchSpeed:
+    """The champion's search (2,500 simulations) guided by a network of each
+    shape: what a bigger network costs per decision."""
+
+    params = [NETWORK_SHAPES]
+    param_names = ["shape"]
+    timeout = 600
+
+    def setup(self, shape):
+        import tempfile
+        from pathlib import Path
+
+        from beasty.agents.guided import save_network
+
+        self.folder = tempfile.TemporaryDirectory()
+        path = save_network(Path(self.folder.name) / f"{shape}.npz", network_of(shape))
+        self.agent = make("champion", network=str(path))
+        self.games, self.idx = positions()
+
+    def teardown(self, shape):
+        self.folder.cleanup()
+
+    def track_ms_per_decision(self, shape):
+        t0 = time.perf_counter()
+        self.agent.act_batch(self.games, self.idx)
+        return 1e3 * (time.perf_counter() - t0) / len(self.idx)
+
+    track_ms_per_decision.unit = "ms"
 
 
 class SearchStrength:
