@@ -12,7 +12,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from beasty._ext import SEARCH_DEFAULTS, Search
+from beasty._ext import SEARCH_DEFAULTS, Policy, Search
 from beasty.agents.guided import load_network, network_path
 from beasty.agents.scripted import PolicyAgent, policy_for
 
@@ -60,9 +60,14 @@ class SearchAgent(PolicyAgent):
         guide = None
         if network is not None:
             guide = load_network(network_path(network))
-        if "network" in models and guide is None:
-            raise ValueError("the opponent model 'network' is the guide network: give network=...")
-        opponent_models = [guide if m == "network" else policy_for(m) for m in models]
+        opponent_models: list[Policy] = []
+        for m in models:
+            if m != "network":
+                opponent_models.append(policy_for(m))
+            elif guide is None:
+                raise ValueError("the opponent model 'network' is the guide network: give network=...")
+            else:
+                opponent_models.append(guide)
         search = Search(policy_for(rollout), opponent_models, model_prior, guide, **params)
         super().__init__(name, search, seed)
         self.search = search
