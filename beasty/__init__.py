@@ -1,16 +1,8 @@
 """beasty: a fast Beasty Bar engine, reference opponents and a PPO trainer."""
 
-import os
 from pathlib import Path
 
 __version__ = "0.1.0"
-
-# torch's OpenMP threads busy-wait between parallel regions unless told
-# otherwise: on a loaded machine that cut the trainer to a seventh of its
-# speed instead of the half a fair share gives (README, "Threads and
-# processes").  Passive waiting unless the user chose; it applies when
-# torch is imported after beasty.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 _HERE = Path(__file__).resolve().parent
 

@@ -783,8 +783,12 @@ def test_evaluation_workers_run_torch_on_one_thread_each():
         assert pool.submit(torch.get_num_threads).result() == 1
 
 
-@pytest.mark.parametrize(("preset", "expected"), [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
-def test_import_beasty_makes_openmp_wait_passively_unless_told(preset, expected, tmp_path):
+@pytest.mark.parametrize(
+    ("module", "preset", "expected"),
+    [("beasty.policy", None, "PASSIVE"), ("beasty.train", None, "PASSIVE"),
+     ("beasty.policy", "ACTIVE", "ACTIVE"), ("beasty", None, "unset"), ("beasty.agents", None, "unset")],
+)  # fmt: skip
+def test_torch_users_make_openmp_wait_passively_unless_told(module, preset, expected, tmp_path):
     import os
     import subprocess
     import sys
@@ -792,6 +796,6 @@ def test_import_beasty_makes_openmp_wait_passively_unless_told(preset, expected,
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
     if preset is not None:
         env["OMP_WAIT_POLICY"] = preset
-    code = "import beasty, os; print(os.environ['OMP_WAIT_POLICY'])"
+    code = f"import {module}, os; print(os.environ.get('OMP_WAIT_POLICY', 'unset'))"
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert out.stdout.strip() == expected, out.stderr

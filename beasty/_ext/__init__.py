@@ -27,6 +27,7 @@ try:
         ScriptedPolicy,
         Search,
         action_table,
+        check_seed,
         network_size,
     )
 except ModuleNotFoundError as e:  # pragma: no cover - depends on how beasty was installed
@@ -58,5 +59,6 @@ __all__ = [
     "ScriptedPolicy",
     "Search",
     "action_table",
+    "check_seed",
     "network_size",
 ]

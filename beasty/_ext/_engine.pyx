@@ -80,7 +80,9 @@ def _check_flag(value, str name):
     raise TypeError(f"{name} must be a bool, got {value!r}")
 
 
-def _check_seed(value, str name="seed"):
+def check_seed(value, str name="seed"):
+    """``value`` as an int if it is an integer in [0, 2**64) (the seeds of
+    every generator and agent), else TypeError or ValueError naming it."""
     value = _check_int(value, name)
     if not 0 <= value < 2 ** 64:
         raise ValueError(f"{name} must be in [0, 2**64), got {value}")
@@ -92,7 +94,7 @@ cdef class Rng:
     cdef c.bb_rng rng
 
     def __init__(self, seed=0):
-        c.bb_rng_seed(&self.rng, <uint64_t>_check_seed(seed))
+        c.bb_rng_seed(&self.rng, <uint64_t>check_seed(seed))
 
     @property
     def state(self):
@@ -433,7 +435,7 @@ cdef class Search(Policy):
         if g.done:
             raise ValueError(f"game {i} is over")
         _check_searchable(&g, i)
-        cdef uint64_t seed64 = _check_seed(seed)
+        cdef uint64_t seed64 = check_seed(seed)
         cdef GameBatch worlds = GameBatch(count, auto_reset=False)
         models = np.empty(count, dtype=np.int32)
         cdef int32_t[::1] models_v = models
@@ -454,7 +456,7 @@ cdef class Search(Policy):
         if g.done:
             raise ValueError(f"game {i} is over: there is no decision to search")
         _check_searchable(&g, i)
-        cdef uint64_t seed64 = _check_seed(seed)
+        cdef uint64_t seed64 = check_seed(seed)
         cdef cs.bb_search_result r
         cdef c.bb_rng rng
         with self.lock, nogil:
@@ -537,7 +539,7 @@ cdef class GameBatch:
 
     def reset(self, seed=0, early_stop=True):
         """Deals game i from seed ``seed + i``."""
-        cdef uint64_t seed64 = _check_seed(seed)
+        cdef uint64_t seed64 = check_seed(seed)
         cdef int early = _check_flag(early_stop, "early_stop")
         if seed64 + <uint64_t>(self.n - 1) < seed64:
             raise ValueError(f"seed + n - 1 must be below 2**64, got seed {seed} for {self.n} games")
@@ -568,7 +570,7 @@ cdef class GameBatch:
     def reset_game(self, i, seed, early_stop=True):
         """Deals game i alone from ``seed``."""
         i = self._check_game(i)
-        cdef uint64_t seed64 = _check_seed(seed)
+        cdef uint64_t seed64 = check_seed(seed)
         cdef int early = _check_flag(early_stop, "early_stop")
         with self.lock:
             c.bb_game_reset(&self.games[i], seed64, early)
@@ -732,7 +734,7 @@ cdef class GameBatch:
         cdef int32_t[::1] out_v
         cdef const int32_t *idx_p = NULL
         cdef int32_t k
-        cdef uint64_t seed64 = _check_seed(seed)
+        cdef uint64_t seed64 = check_seed(seed)
         if policy.policy.choose == NULL:
             raise TypeError(f"{type(policy).__name__} is not initialised: use RandomPolicy(), "
                             "ScriptedPolicy(params) or Search(...)")
@@ -925,7 +927,7 @@ cdef class GameBatch:
         ``ValueError`` for a state the search cannot take (a hand-made one
         whose cards do not add up, csrc/beasty.h bb_game_check_cards)."""
         i = self._check_game(i)
-        cdef uint64_t seed64 = _check_seed(seed)
+        cdef uint64_t seed64 = check_seed(seed)
         cdef c.bb_rng rng
         cdef GameBatch one = GameBatch(1, auto_reset=False)
         c.bb_rng_seed(&rng, seed64)

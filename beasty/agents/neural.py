@@ -9,9 +9,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from beasty._ext import GameBatch
+from beasty._ext import GameBatch, check_seed
 from beasty.agents.base import Agent, IntArray
-from beasty.agents.scripted import check_seed
 from beasty.files import load_yaml
 from beasty.policy.network import MASKED_LOGIT, PolicyOutputs, PolicyValueNet, sample_actions
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from beasty._ext import AgentParams, GameBatch, Policy, RandomPolicy, ScriptedPolicy
+from beasty._ext import AgentParams, GameBatch, Policy, RandomPolicy, ScriptedPolicy, check_seed
 from beasty.agents.base import Agent, IntArray
 
 
@@ -80,14 +80,6 @@ class ScriptedAgent(PolicyAgent):
     def scores(self, games: GameBatch, i: int) -> npt.NDArray[np.float64]:
         """Score of every action in game i (NaN where illegal), noise excluded."""
         return games.agent_scores(i, self.params)
-
-
-def check_seed(seed: int) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
-    if not 0 <= int(seed) < 2**64:
-        raise ValueError(f"seed must be in [0, 2**64), got {seed}")
-    return int(seed)
 
 
 #: docs/OPPONENTS.md 1.5, ``DISTILLED_WEIGHTS``.

@@ -5,6 +5,15 @@ weights format, and the network shipped with the package.
 >>> net = load_weights(SHIPPED)          # what make("ppo") plays with
 """
 
+import os
+
+# torch's OpenMP threads busy-wait between parallel regions unless told
+# otherwise: on a loaded machine that cut the trainer to a seventh of its
+# speed instead of the half a fair share gives (README, "Threads and
+# processes").  Passive waiting unless the user chose, set here, before
+# beasty's first torch import (beasty.train imports torch through here too).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from beasty.policy.network import NetworkConfig, PolicyValueNet, count_parameters, masked_logits
 from beasty.policy.weights import SHIPPED, WeightsError, load_weights, read_about, save_weights
 

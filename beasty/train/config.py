@@ -20,8 +20,8 @@ import yaml
 from beasty.agents import OPPONENT_NAMES
 from beasty.files import load_yaml
 from beasty.policy.network import ENCODERS, NetworkConfig
+from beasty.train.schedules import DECAYS
 
-DECAY_TYPES = ("linear", "cosine", "exponential", "constant")
 POOL_SPECIAL = ("self", "checkpoint")
 GENERATION_BACKENDS = ("inprocess", "processes", "ray")
 MAX_ITERATIONS = 10**7
@@ -182,7 +182,7 @@ class TrainConfig:
         need(0 < p.max_grad_norm <= 1e6, f"ppo.max_grad_norm must be in (0, 1e6], got {p.max_grad_norm!r}")
         need(p.target_kl is None or p.target_kl > 0, "ppo.target_kl must be > 0 or null")
         for name, s in (("entropy", self.entropy), ("temperature", self.temperature)):
-            need(s.decay in DECAY_TYPES, f"{name}.decay must be one of {DECAY_TYPES}")
+            need(s.decay in DECAYS, f"{name}.decay must be one of {DECAYS}")
             within(f"{name}.start", s.start, 0.0, 1e3)
             within(f"{name}.end", s.end, 0.0, 1e3)
             if s.decay == "exponential":
