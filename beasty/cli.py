@@ -205,7 +205,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     try:
-        from beasty.train.checkpoint import CheckpointError
+        from beasty.policy.checkpoint import CheckpointError
         from beasty.train.config import ConfigError, load_config
         from beasty.train.trainer import Trainer, TrainingDiverged
     except ImportError as e:  # pragma: no cover - depends on the extra

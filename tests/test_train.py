@@ -281,7 +281,7 @@ def test_the_single_machine_backends_never_import_ray(tmp_path):
 
     code = (
         "import sys\n"
-        "from beasty.train.rollout import make_generator\n"
+        "from beasty.train.trainer import make_generator\n"
         "from beasty.train.trainer import Trainer\n"
         "for backend in ('inprocess', 'processes'):\n"
         "    with make_generator(backend, 1) as generator:\n"

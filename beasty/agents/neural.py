@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -54,24 +53,21 @@ class NeuralAgent(Agent):
 
 def load_policy(path: str | Path) -> tuple[PolicyValueNet, str]:
     """The network in a weights file (``beasty.policy``) or a training
-    checkpoint, and a name for it; ``ValueError`` if it is neither."""
+    checkpoint, and a name for it; ``ValueError`` if it is neither.  A
+    checkpoint's network is built from its config's ``network`` section
+    alone: loading never reads the training settings."""
+    from beasty.policy.checkpoint import CheckpointError, load_checkpoint
     from beasty.policy.weights import NotWeightsFile, build_network, load_weights
 
     try:
         return load_weights(path), Path(path).stem
     except NotWeightsFile as not_weights:
-        from beasty.train.checkpoint import CheckpointError, load_checkpoint
-        from beasty.train.config import ConfigError, config_from_dict
-
         try:
             data = load_checkpoint(path)
-            network = config_from_dict(load_yaml(data["config"])).network
-            net = build_network(dataclasses.asdict(network), data["model"], path)
         except CheckpointError as e:
             raise ValueError(f"neither a weights file ({not_weights}) nor a checkpoint ({e})") from e
-        except ConfigError as e:
-            raise ValueError(f"checkpoint {path} does not fit its own network: {e}") from e
-        return net, f"ppo@{int(data['iteration'])}"
+        network = load_yaml(data["config"]).get("network", {})
+        return build_network(network, data["model"], path), f"ppo@{int(data['iteration'])}"
 
 
 def shipped_agent(seed: int = 0) -> NeuralAgent:

@@ -5,8 +5,8 @@
 """
 
 from beasty.agents.neural import NeuralAgent
+from beasty.policy.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from beasty.policy.network import NetworkConfig, PolicyValueNet
-from beasty.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from beasty.train.config import ConfigError, TrainConfig, config_from_dict, load_config
 from beasty.train.pool import AdaptiveOpponentPool
 from beasty.train.schedules import get_entropy_coef, get_learning_rate, get_temperature

@@ -19,7 +19,7 @@ from typing import Any
 import ray
 
 from beasty.match import one_thread_per_worker
-from beasty.train.rollout import GameGenerator, Rollout, StateDict, play_groups
+from beasty.train.rollout import GameGenerator, Rollout, StateDict, net_from_numpy, play_groups
 
 
 @ray.remote(num_cpus=1)
@@ -35,8 +35,6 @@ class RolloutWorker:
         """``args`` as :func:`beasty.train.rollout.run_groups`'s, but for the
         learner's weights, which come apart (Ray resolves only top-level
         references)."""
-        from beasty.train.rollout import net_from_numpy
-
         net_cfg, specs, snapshots, temperature, gamma, lam = args
         if version != self.version:
             self.net, self.version = net_from_numpy(net_cfg, learner), version

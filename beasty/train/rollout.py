@@ -243,23 +243,6 @@ def play_groups(
     return generate_groups(PolicyOutputs(net), specs, opponents, temperature, gamma, lam)
 
 
-def make_generator(backend: str, num_workers: int, ray_address: str = "") -> GameGenerator:
-    """The game generator of a ``generation.backend``; ray is imported only
-    for the "ray" backend."""
-    if backend == "ray":
-        from beasty.train.config import ConfigError
-
-        try:
-            from beasty.train.ray_workers import RayGameGenerator
-        except ImportError as e:
-            raise ConfigError(f"generation.backend ray needs Ray: pip install 'beasty[ray]' ({e})") from e
-        try:
-            return RayGameGenerator(num_workers, ray_address)
-        except (ConnectionError, RuntimeError, ValueError) as e:
-            raise ConfigError(f"ray.address {ray_address!r}: cannot start or reach Ray: {e}") from e
-    return GameGenerator(num_workers if backend == "processes" else 0)
-
-
 def _worker_init() -> None:
     one_thread_per_worker()
     # Ctrl-C reaches the whole process group: the trainer decides when to stop

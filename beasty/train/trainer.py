@@ -23,14 +23,14 @@ from beasty.agents.neural import NeuralAgent
 from beasty.evaluate import evaluate, format_table, write_json
 from beasty.files import check_writable
 from beasty.match import MatchResult
-from beasty.policy.network import PolicyValueNet, count_parameters
-from beasty.policy.weights import first_non_finite, save_weights
-from beasty.train.checkpoint import (
+from beasty.policy.checkpoint import (
     CheckpointError,
     load_checkpoint,
     remove_stale_temporaries,
     save_checkpoint,
 )
+from beasty.policy.network import PolicyValueNet, count_parameters
+from beasty.policy.weights import first_non_finite, save_weights
 from beasty.train.config import ConfigError, TrainConfig
 from beasty.train.pool import AdaptiveOpponentPool
 from beasty.train.ppo import ppo_update
@@ -38,7 +38,6 @@ from beasty.train.rollout import (
     GameGenerator,
     GroupSpec,
     StateDict,
-    make_generator,
     state_dict_to_numpy,
 )
 from beasty.train.schedules import get_entropy_coef, get_learning_rate, get_temperature
@@ -125,6 +124,21 @@ class MetricsLogger:
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+
+
+def make_generator(backend: str, num_workers: int, ray_address: str = "") -> GameGenerator:
+    """The game generator of a ``generation.backend``; ray is imported only
+    for the "ray" backend."""
+    if backend == "ray":
+        try:
+            from beasty.train.ray_workers import RayGameGenerator
+        except ImportError as e:
+            raise ConfigError(f"generation.backend ray needs Ray: pip install 'beasty[ray]' ({e})") from e
+        try:
+            return RayGameGenerator(num_workers, ray_address)
+        except (ConnectionError, RuntimeError, ValueError) as e:
+            raise ConfigError(f"ray.address {ray_address!r}: cannot start or reach Ray: {e}") from e
+    return GameGenerator(num_workers if backend == "processes" else 0)
 
 
 class Trainer:
