@@ -61,7 +61,8 @@ def test_no_import_cycles():
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
                 cycle = [*stack[stack.index(nxt) :], nxt]
-                nested = (a.startswith(b + ".") or b.startswith(a + ".") for a, b in itertools.pairwise(cycle))
+                pairs = itertools.pairwise(cycle)
+                nested = (a.startswith(b + ".") or b.startswith(a + ".") for a, b in pairs)
                 if not all(nested):
                     raise AssertionError("import cycle: " + " -> ".join(cycle))
             elif nxt not in state:
