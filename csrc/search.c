@@ -614,6 +614,16 @@ static void run_ismcts(bb_search *s, const bb_game *g, int inferred, double dead
         }                   \
     } while (0)
 
+void bb_search_config_default(bb_search_config *c) {
+    bb_search_config d = {
+        .algorithm = BB_SEARCH_ISMCTS, .simulations = 1000, .time_limit_ms = 0.0, .exploration = 0.7,
+        .use_prior = 0, .prior_temperature = 1.0, .margin_weight = 0.3, .draw_value = 0.0, .endgame_cards = 4,
+        .infer_hands = 1, .model_in_tree = 0, .candidates = 256, .model_temperature = 1.0, .model_epsilon = 0.1,
+        .unknown_prior = 1.0, .value_weight = 0.0, .root_noise = 0.0, .root_noise_alpha = 0.3,
+    };
+    *c = d;
+}
+
 bb_status bb_search_check(const bb_search *s, const char **bad) {
     const bb_search_config *c = &s->config;
     REQUIRE(c->algorithm == BB_SEARCH_PIMC || c->algorithm == BB_SEARCH_ISMCTS, "algorithm");

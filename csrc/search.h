@@ -159,6 +159,13 @@ typedef struct bb_search_result {
     double value[BB_NUM_ACTIONS];     /* mean value per root action, NaN if none */
 } bb_search_result;
 
+/* The defaults (the one declaration of them; beasty._ext.SEARCH_DEFAULTS
+ * reads them from here): IS-MCTS, 1000 simulations, no time limit,
+ * exploration 0.7, no prior (temperature 1), margin_weight 0.3, draws 0,
+ * endgame_cards 4, inferred hands from 256 candidates with model
+ * temperature 1 and epsilon 0.1, unknown_prior 1, no value, no root noise
+ * (alpha 0.3). */
+void bb_search_config_default(bb_search_config *c);
 /* BB_OK, or BB_ERR_PARAM if the configuration or the memory is unusable;
  * then *bad (if not NULL) names the offending field.  The ranges: */
 /*   simulations 1..BB_SEARCH_MAX_SIMULATIONS, time_limit_ms 0..1e7,

@@ -128,10 +128,17 @@ def _rng_from_state(state):
 
 _KINDS = {"material": c.BB_AGENT_MATERIAL, "online": c.BB_AGENT_ONLINE,
           "outcome": c.BB_AGENT_OUTCOME}
-_PARAM_FIELDS = ("bar_weight", "queue_front_weight", "queue_back_weight", "thats_it_weight",
-                 "hand_weight", "noise_epsilon", "my_bar", "opp_bar", "my_ti", "opp_ti",
-                 "queue_position", "front_bonus", "threat_removal", "parrot_bonus",
-                 "monkey_combo", "skunk_mult", "early_recurring", "late_removal")
+
+
+cdef dict _default_params(int32_t kind):
+    cdef c.bb_agent_params p
+    c.bb_agent_params_default(&p, kind)
+    return p  # Cython's struct -> dict conversion: the C struct's fields, in order
+
+
+#: The scripted agents' scalar parameters: bb_agent_params' fields (C is
+#: the one declaration) less the kind and the species multipliers.
+_PARAM_FIELDS = tuple(k for k in _default_params(c.BB_AGENT_MATERIAL) if k not in ("kind", "species_mult"))
 
 
 cdef class AgentParams:
@@ -168,37 +175,15 @@ cdef class AgentParams:
             self.p.species_mult[int(s)] = m
 
     cdef void _set(self, str name, double v):
-        if name == "bar_weight": self.p.bar_weight = v
-        elif name == "queue_front_weight": self.p.queue_front_weight = v
-        elif name == "queue_back_weight": self.p.queue_back_weight = v
-        elif name == "thats_it_weight": self.p.thats_it_weight = v
-        elif name == "hand_weight": self.p.hand_weight = v
-        elif name == "noise_epsilon": self.p.noise_epsilon = v
-        elif name == "my_bar": self.p.my_bar = v
-        elif name == "opp_bar": self.p.opp_bar = v
-        elif name == "my_ti": self.p.my_ti = v
-        elif name == "opp_ti": self.p.opp_ti = v
-        elif name == "queue_position": self.p.queue_position = v
-        elif name == "front_bonus": self.p.front_bonus = v
-        elif name == "threat_removal": self.p.threat_removal = v
-        elif name == "parrot_bonus": self.p.parrot_bonus = v
-        elif name == "monkey_combo": self.p.monkey_combo = v
-        elif name == "skunk_mult": self.p.skunk_mult = v
-        elif name == "early_recurring": self.p.early_recurring = v
-        elif name == "late_removal": self.p.late_removal = v
+        cdef dict fields = self.p
+        fields[name] = v
+        self.p = fields
 
     def as_dict(self):
         """The parameters as a plain dict (kind, scalar fields, species_mult)."""
+        cdef dict fields = self.p
         d = {"kind": {v: k for k, v in _KINDS.items()}[self.p.kind]}
-        d.update(bar_weight=self.p.bar_weight, queue_front_weight=self.p.queue_front_weight,
-                 queue_back_weight=self.p.queue_back_weight, thats_it_weight=self.p.thats_it_weight,
-                 hand_weight=self.p.hand_weight, noise_epsilon=self.p.noise_epsilon,
-                 my_bar=self.p.my_bar, opp_bar=self.p.opp_bar, my_ti=self.p.my_ti,
-                 opp_ti=self.p.opp_ti, queue_position=self.p.queue_position,
-                 front_bonus=self.p.front_bonus, threat_removal=self.p.threat_removal,
-                 parrot_bonus=self.p.parrot_bonus, monkey_combo=self.p.monkey_combo,
-                 skunk_mult=self.p.skunk_mult, early_recurring=self.p.early_recurring,
-                 late_removal=self.p.late_removal)
+        d.update((name, fields[name]) for name in _PARAM_FIELDS)
         d["species_mult"] = {Species(s).name.lower(): self.p.species_mult[s] for s in range(1, 13)}
         return d
 
@@ -312,29 +297,23 @@ def network_size(hidden, depth=1):
 
 _RANDOM_POLICY = RandomPolicy()
 
-#: Defaults of the search's plain parameters (csrc/search.h, bb_search_config);
-#: their ranges are checked once, in C (bb_search_check).
-SEARCH_DEFAULTS = {
-    "algorithm": "ismcts",
-    "simulations": 1000,
-    "time_limit_ms": 0.0,
-    "exploration": 0.7,
-    "use_prior": False,
-    "prior_temperature": 1.0,
-    "margin_weight": 0.3,
-    "draw_value": 0.0,
-    "endgame_cards": 4,
-    "infer_hands": True,
-    "model_in_tree": False,
-    "candidates": 256,
-    "model_temperature": 1.0,
-    "model_epsilon": 0.1,
-    "unknown_prior": 1.0,
-    "value_weight": 0.0,
-    "root_noise": 0.0,
-    "root_noise_alpha": 0.3,
-}
 _ALGORITHMS = {"pimc": cs.BB_SEARCH_PIMC, "ismcts": cs.BB_SEARCH_ISMCTS}
+#: The search's on/off fields (int32 0/1 in C, bools here).
+_SEARCH_FLAGS = ("use_prior", "infer_hands", "model_in_tree")
+
+
+cdef dict _search_defaults():
+    cdef cs.bb_search_config config
+    cs.bb_search_config_default(&config)
+    cdef dict fields = config  # the C struct's fields, in order
+    names = {v: k for k, v in _ALGORITHMS.items()}
+    return {k: names[v] if k == "algorithm" else bool(v) if k in _SEARCH_FLAGS else v for k, v in fields.items()}
+
+
+#: Defaults of the search's plain parameters, from C (bb_search_config_default;
+#: csrc/search.h declares each field and its range, checked once in
+#: bb_search_check).
+SEARCH_DEFAULTS = _search_defaults()
 
 
 cdef class Search(Policy):

@@ -61,6 +61,7 @@ cdef extern from "search.h" nogil:
         int32_t visits[33]
         double value[33]
 
+    void bb_search_config_default(bb_search_config *c)
     bb_status bb_search_check(const bb_search *s, const char **bad)
     bb_status bb_search_run(bb_search *s, const bb_game *g, bb_rng *rng, bb_search_result *out)
     bb_policy bb_policy_search(bb_search *s)

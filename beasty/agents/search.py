@@ -34,14 +34,10 @@ class SearchAgent(PolicyAgent):
     name of another network in the package such as ``"champion_v1"``, or
     the path of a network file, :mod:`beasty.agents.guided`) guides the search:
     the PUCT prior with ``use_prior`` and the leaf value with
-    ``value_weight``.  Other keywords are the search's
-    parameters (:data:`beasty._ext.SEARCH_DEFAULTS`: ``algorithm``,
-    ``simulations``, ``time_limit_ms``, ``exploration``, ``use_prior``,
-    ``prior_temperature``, ``margin_weight``, ``draw_value``,
-    ``endgame_cards``, ``infer_hands``, ``model_in_tree``, ``candidates``,
-    ``model_temperature``, ``model_epsilon``, ``unknown_prior``,
-    ``value_weight``, ``root_noise``, ``root_noise_alpha``).  Bad
-    values raise ``ValueError`` or ``TypeError``."""
+    ``value_weight``.  Other keywords are the search's parameters: the keys
+    of :data:`beasty._ext.SEARCH_DEFAULTS`, each described (with its range)
+    in ``csrc/search.h``'s ``bb_search_config``.  Bad values raise
+    ``ValueError`` or ``TypeError``."""
 
     def __init__(
         self,
