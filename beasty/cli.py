@@ -64,19 +64,30 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.opponents.strip() == "all"
         else [name.strip() for name in args.opponents.split(",") if name.strip()]
     )
-    for flag, path in (("--json", args.json), ("--plot", args.plot)):
+    outputs = (("--json", args.json), ("--plot", args.plot), ("--record", args.record),
+               ("--record-losses", args.record_losses))  # fmt: skip
+    for flag, path in outputs:
         try:  # before playing: an unwritable path must not cost the evaluation
             if path:
                 check_writable(path)
         except OSError as e:
             raise SystemExit(f"beasty: {flag} {path}: {e}") from e
+    if args.record and args.record_losses:
+        raise SystemExit("beasty: --record already holds the losses: give one of --record, --record-losses")
+    record = "all" if args.record else "losses" if args.record_losses else None
     agent = _load_agent(args.agent, args.seed)
     try:
-        results = evaluate(
-            agent, opponents, args.games, args.seed, progress=not args.no_progress, workers=args.workers
-        )
+        results = evaluate(agent, opponents, args.games, args.seed, progress=not args.no_progress,
+                           workers=args.workers, record=record)  # fmt: skip
     except ValueError as e:
         raise SystemExit(f"beasty: {e}") from e
+    if record is not None:
+        from beasty.records import write_records
+
+        path = args.record or args.record_losses
+        games = [game for r in results for game in r.records]
+        write_records(path, games)
+        print(f"wrote {len(games)} game records to {path}")
     print(
         format_table(
             results, f"{agent.name} vs reference opponents ({args.games} games each, mirrored deals)"
@@ -128,16 +139,62 @@ def cmd_ladder(args: argparse.Namespace) -> int:
     return 0
 
 
+def _records(path: str, game: int | None) -> list[Any]:
+    from beasty.records import RecordError, read_records
+
+    try:
+        records = read_records(path)
+    except RecordError as e:
+        raise SystemExit(f"beasty: {e}") from e
+    if game is None:
+        return records
+    if not 1 <= game <= len(records):
+        raise SystemExit(f"beasty: --game {game}: {path} holds games 1 to {len(records)}")
+    return [records[game - 1]]
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from beasty.play.replay import replay_game
+
+    records = _records(args.file, args.game if args.game is not None else 1)
+    if sys.stdin is None or sys.stdin.closed:
+        raise SystemExit("beasty: replay reads n/p/q from standard input, which is closed")
+    replay_game(records[0], args.seat, args.reveal)
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from beasty.review import format_review, review_game
+
+    records = _records(args.file, args.game)
+    players = (0, 1) if args.seat is None else (args.seat,)
+    for k, record in enumerate(records):
+        try:
+            reviews = review_game(record, args.agent, args.seed, args.margin, players)
+        except ValueError as e:
+            raise SystemExit(f"beasty: {e}") from e
+        number = args.game if args.game is not None else k + 1
+        print(f"game {number}: " + format_review(record, reviews), end="\n\n")
+    return 0
+
+
 def cmd_play(args: argparse.Namespace) -> int:
     from beasty.play.terminal import play
 
     if sys.stdin is None or sys.stdin.closed:
         raise SystemExit("beasty: play reads your moves from standard input, which is closed")
+    if args.save:
+        from beasty.files import check_writable
+
+        try:
+            check_writable(args.save)
+        except OSError as e:
+            raise SystemExit(f"beasty: --save {args.save}: {e}") from e
     chosen = args.seed is not None
     seed = args.seed if chosen else secrets.randbelow(2**64)
     seat = args.seat if args.seat != "random" else secrets.randbelow(2)
     try:
-        play(_load_agent(args.agent, seed), int(seat), seed, show_deal=chosen)
+        play(_load_agent(args.agent, seed), int(seat), seed, show_deal=chosen, save=args.save)
     except KeyboardInterrupt:
         print("\nYou left the game.")
     return 0
@@ -260,6 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="your seat; the player who starts is drawn with the deal (default 0)",
     )  # fmt: skip
     pl.add_argument("--seed", type=_seed, default=None, help="the deal, in [0, 2**64) (default: a new one)")
+    pl.add_argument("--save", metavar="FILE", help="write the finished game's record (beasty replay FILE)")
     pl.set_defaults(func=cmd_play)
     sv = sub.add_parser("serve", help="play the agents in a web browser, or watch two of them play a deal")
     sv.add_argument(
@@ -292,8 +350,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument(
         "--workers", type=int, default=1, help="processes sharing the deals (same results as one)"
     )
+    ev.add_argument("--record", metavar="FILE", help="write every game's record to this JSON Lines file")
+    ev.add_argument("--record-losses", metavar="FILE", help="write the games the agent did not win")
     ev.add_argument("--no-progress", action="store_true")
     ev.set_defaults(func=cmd_eval)
+    rp = sub.add_parser("replay", help="step through a recorded game (beasty eval --record) in the terminal")
+    rp.add_argument("file", help="a game record file (JSON Lines)")
+    rp.add_argument("--game", type=_positive, help="which game of the file (default 1)")
+    rp.add_argument("--seat", type=int, choices=(0, 1), default=0, help="the side the table is drawn from")
+    rp.add_argument("--reveal", action="store_true", help="show the hidden cards throughout")
+    rp.set_defaults(func=cmd_replay)
+    rv = sub.add_parser("review", help="mark the moves of recorded games that a search finds clearly worse")
+    rv.add_argument("file", help="a game record file (JSON Lines)")
+    rv.add_argument("--game", type=_positive, help="which game of the file (default: every game)")
+    rv.add_argument("--agent", default="champion", help="the reviewing search: champion or a .npz network")
+    rv.add_argument("--seat", type=int, choices=(0, 1), help="review only this seat's moves")
+    rv.add_argument("--margin", type=float, default=0.1, help="the least value gap marked (default 0.1)")
+    rv.add_argument("--seed", type=_seed, default=0)
+    rv.set_defaults(func=cmd_review)
     ld = sub.add_parser("ladder", help="rate agents: a round robin and Bradley-Terry (Elo-scale) ratings")
     ld.add_argument("agents", nargs="+", help="agent names, .npz networks or .pt files (two or more)")
     ld.add_argument("--games", type=_positive, default=200, help="games per pair (even; default 200)")

@@ -27,13 +27,19 @@ from beasty.match import (
     wilson_interval,
     worker_pool,
 )
+from beasty.records import GameRecord, from_game
+
+#: What ``record`` may ask for: every game, or those the agent did not win.
+RECORD = (None, "all", "losses")
 
 
 def _margins(
-    agent: Agent, opponent: Agent, games: int, seed: int, on_step: Callable[[int], None] | None = None
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], Played]:
+    agent: Agent, opponent: Agent, games: int, seed: int, on_step: Callable[[int], None] | None = None,
+    record: str | None = None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], Played, list[GameRecord]]:  # fmt: skip
     """The agent's point margin in each game of the mirrored deals (games
-    2d and 2d+1 share deal d), whether it moved first, and the games."""
+    2d and 2d+1 share deal d), whether it moved first, the games, and the
+    records ``record`` asks for."""
     batch, agent_seat = mirrored_deals(games, seed)
     first = batch.start_player == agent_seat
     seat_actor = np.stack([agent_seat, 1 - agent_seat], 1)  # actor 0 (the agent) in agent_seat
@@ -43,13 +49,21 @@ def _margins(
         seat_actor,
         None if on_step is None else (lambda ended: on_step(len(ended))),
     )
-    return played.margin(agent_seat), first, played
+    margin = played.margin(agent_seat)
+    records = []
+    if record is not None:
+        about = [{"name": a.name, "settings": dict(getattr(a, "settings", {}))} for a in (agent, opponent)]
+        for i in range(games):
+            if record == "all" or margin[i] <= 0:
+                seats = [about[0], about[1]] if agent_seat[i] == 0 else [about[1], about[0]]
+                records.append(from_game(batch, i, seats, derive_seed(seed, i // 2)))
+    return margin, first, played, records
 
 
 def deal_scores(agent: Agent, opponent: Agent, games: int, seed: int) -> npt.NDArray[np.float64]:
     """The agent's points (win 1, draw 1/2) per mirrored deal: ``games / 2``
     values in [0, 2], deal d = ``seed + d`` (for ratings bootstrapped over deals)."""
-    margin, _, _ = _margins(agent, opponent, games, seed)
+    margin, _, _, _ = _margins(agent, opponent, games, seed)
     points = (margin > 0) + 0.5 * (margin == 0)
     return np.asarray(points.reshape(-1, 2).sum(axis=1), dtype=np.float64)
 
@@ -61,9 +75,13 @@ def play_match(
     seed: int = 0,
     opponent_name: str | None = None,
     on_step: Callable[[int], None] | None = None,
+    record: str | None = None,
 ) -> MatchResult:
-    """Plays ``games`` (even) games on mirrored deals, all in one batch."""
-    margin, first, played = _margins(agent, opponent, games, seed, on_step)
+    """Plays ``games`` (even) games on mirrored deals, all in one batch;
+    with ``record`` ("all" or "losses") the result keeps those games' records."""
+    if record not in RECORD:
+        raise ValueError(f"record must be one of {RECORD}, got {record!r}")
+    margin, first, played, records = _margins(agent, opponent, games, seed, on_step, record)
     wins = int((margin > 0).sum())
     losses = int((margin < 0).sum())
     return MatchResult(
@@ -77,6 +95,7 @@ def play_match(
         wins_as_first_mover=int((margin[first] > 0).sum()),
         games_as_first_mover=int(first.sum()),
         ci95=wilson_interval(wins, games),
+        records=records,
     )
 
 
@@ -92,6 +111,7 @@ def merge_results(parts: Sequence[MatchResult]) -> MatchResult:
         total.length_sum += r.length_sum
         total.wins_as_first_mover += r.wins_as_first_mover
         total.games_as_first_mover += r.games_as_first_mover
+        total.records += r.records
     total.ci95 = wilson_interval(total.wins, total.games)
     return total
 
@@ -103,20 +123,23 @@ MAX_GAMES = 10**8
 BATCH_GAMES = 1 << 16
 
 
-def _play_deals(agent: Agent, opponent: Agent, games: int, seed: int, name: str) -> MatchResult:
-    return play_match(agent, opponent, games, seed, name)
+def _play_deals(
+    agent: Agent, opponent: Agent, games: int, seed: int, name: str, record: str | None = None
+) -> MatchResult:
+    return play_match(agent, opponent, games, seed, name, record=record)
 
 
 def _play_in_batches(
-    agent: Agent, opponent: Agent, games: int, seed: int, name: str, on_step: Callable[[int], None] | None
-) -> MatchResult:
+    agent: Agent, opponent: Agent, games: int, seed: int, name: str, on_step: Callable[[int], None] | None,
+    record: str | None = None,
+) -> MatchResult:  # fmt: skip
     """play_match over deals ``seed ..``, at most BATCH_GAMES games at a time."""
     if games <= BATCH_GAMES:
-        return play_match(agent, opponent, games, seed, name, on_step)
+        return play_match(agent, opponent, games, seed, name, on_step, record)
     parts = []
     for first in range(0, games, BATCH_GAMES):
         chunk = min(BATCH_GAMES, games - first)
-        parts.append(play_match(agent, opponent, chunk, derive_seed(seed, first // 2), name, on_step))
+        parts.append(play_match(agent, opponent, chunk, derive_seed(seed, first // 2), name, on_step, record))
     return merge_results(parts)
 
 
@@ -129,6 +152,7 @@ def head_to_head(
     workers: int = 1,
     on_games: Callable[[int], None] | None = None,
     name: str | None = None,
+    record: str | None = None,
 ) -> MatchResult:
     """``agent`` against ``opponent`` on the mirrored deals ``seed ..
     seed + games/2 - 1``, here or shared among the ``workers`` processes of
@@ -136,11 +160,12 @@ def head_to_head(
     on the agents' seeds and the game).  ``on_games(n)`` hears of finished games."""
     name = name or opponent.name
     if pool is None:
-        return _play_in_batches(agent, opponent, games, seed, name, on_games)
+        return _play_in_batches(agent, opponent, games, seed, name, on_games, record)
     deals = games // 2
     step = max(1, min(50, -(-deals // (4 * workers))))  # small chunks keep the workers busy
     futures = [
-        pool.submit(_play_deals, agent, opponent, 2 * min(step, deals - d), derive_seed(seed, d), name)
+        pool.submit(_play_deals, agent, opponent, 2 * min(step, deals - d), derive_seed(seed, d), name,
+                    record)
         for d in range(0, deals, step)
     ]
     parts = []
@@ -158,6 +183,7 @@ def evaluate(
     seed: int = 0,
     progress: bool = False,
     workers: int = 1,
+    record: str | None = None,
 ) -> list[MatchResult]:
     """``agent`` against each opponent (seeded ``seed + k``), on mirrored
     deals ``seed .. seed + games/2 - 1``.  An opponent is anything
@@ -191,7 +217,9 @@ def evaluate(
                 bar.set_postfix_str(opponent.name)
             agent.reseed(derive_seed(seed, 7919 * (k + 1)))
             on_games = None if bar is None else bar.update
-            results.append(head_to_head(agent, opponent, games, seed, pool, workers, on_games, opponent.name))
+            results.append(
+                head_to_head(agent, opponent, games, seed, pool, workers, on_games, opponent.name, record)
+            )
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

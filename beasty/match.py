@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -72,6 +73,8 @@ class MatchResult:
     wins_as_first_mover: int = 0
     games_as_first_mover: int = 0
     ci95: tuple[float, float] = field(default=(0.0, 1.0))
+    records: list[Any] = field(default_factory=list, repr=False, compare=False)
+    """The games' records (beasty.records.GameRecord) when asked for."""
 
     @property
     def win_rate(self) -> float:
@@ -91,7 +94,7 @@ class MatchResult:
         return self.length_sum / self.games if self.games else 0.0
 
     def to_dict(self) -> dict[str, object]:
-        d: dict[str, object] = asdict(self)
+        d: dict[str, object] = {k: v for k, v in asdict(self).items() if k != "records"}
         d.update(
             win_rate=self.win_rate,
             score_rate=self.score_rate,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -17,6 +18,7 @@ from rich.text import Text
 from beasty._ext import GameBatch
 from beasty.agents import Agent
 from beasty.play.narrate import ABILITIES, action_label, describe_turn, species_name
+from beasty.records import from_game, write_records
 from beasty.rules import POINTS, Card, State, score
 
 YOURS, THEIRS = "green", "red"
@@ -88,10 +90,12 @@ def ask_action(console: Console, state: State, legal: list[int], viewer: int,
 
 
 def play(agent: Agent, seat: int, seed: int, console: Console | None = None,
-         read: Callable[[str], str] | None = None, show_deal: bool = True) -> int | None:  # fmt: skip
+         read: Callable[[str], str] | None = None, show_deal: bool = True,
+         save: str | Path | None = None) -> int | None:  # fmt: skip
     """Plays one game dealt from ``seed``, the human in ``seat`` (0 or 1);
     ``show_deal=False`` keeps the deal's number to itself (it would
     reproduce the hidden cards: for a deal the human did not choose).
+    ``save`` writes the finished game's record (beasty.records) there.
     Returns the winner (0/1), -1 for a draw, None if the human quit."""
     console = console or Console(highlight=False)
     read = read or console.input
@@ -123,6 +127,11 @@ def play(agent: Agent, seat: int, seed: int, console: Console | None = None,
     mine, theirs = score(final, seat), score(final, 1 - seat)
     verdict = "You win!" if mine > theirs else "You lose." if mine < theirs else "A draw."
     console.print(f"[bold]Final score: you {mine}, {opponent} {theirs}. {verdict}[/]")
+    if save is not None:
+        them = {"name": agent.name, "settings": dict(getattr(agent, "settings", {}))}
+        players = [{"name": "you", "settings": {}}, them]
+        write_records(save, [from_game(games, 0, players if seat == 0 else players[::-1], seed)])
+        console.print(f"Saved the game to {save} (beasty replay {save}).")
     winner = games.winner(0)
     return -1 if winner is None else winner
 
