@@ -211,9 +211,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ) from e
     print(f"beasty: open http://{args.host}:{args.port}/ in a browser (Ctrl-C stops)")
     try:
-        serve(args.host, args.port, args.max_computing)
+        serve(args.host, args.port, args.max_computing, args.records)
     except KeyboardInterrupt:
         print("\nbeasty: stopped")
+    except ValueError as e:
+        raise SystemExit(f"beasty: {e}") from e
     except OSError as e:
         raise SystemExit(f"beasty: cannot listen on {args.host}:{args.port}: {e}") from e
     return 0
@@ -329,6 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="games computed at once (agent moves and watches; default: the number of CPUs); "
         "beyond that a request gets 503 and is not applied",
     )  # fmt: skip
+    sv.add_argument("--records", metavar="DIR", help="a folder of game records (*.jsonl) the page can replay")
     sv.set_defaults(func=cmd_serve)
     ev = sub.add_parser("eval", help="evaluate an agent against the reference opponents")
     ev.add_argument(

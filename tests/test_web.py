@@ -26,7 +26,7 @@ from beasty import rules
 from beasty._ext import GameBatch
 from beasty.agents import make
 from beasty.play import web
-from beasty.play.web import MAX_GAMES, REQUESTS, WebGame, create_app, make_server, watch
+from beasty.play.web import MAX_GAMES, REQUESTS, WebGame, create_app, make_server, record_frames, watch
 from beasty.rules import score
 
 
@@ -141,7 +141,7 @@ JSON = st.recursive(
 
 
 @settings(max_examples=150, deadline=None)
-@given(path=st.sampled_from(sorted(REQUESTS)), body=JSON, with_game=st.booleans())
+@given(path=st.sampled_from([*sorted(REQUESTS), "/api/replay"]), body=JSON, with_game=st.booleans())
 def test_random_json_never_gets_a_500(path, body, with_game):
     test_client = create_app(b"fuzz").test_client()
     if with_game:
@@ -310,7 +310,7 @@ def test_other_http_errors_are_json(client):
     assert client.get("/api/nothing").status_code == 404
     assert "error" in client.get("/api/nothing").json
     assert client.get("/api/new").status_code == 405
-    huge = client.post("/api/new", data="x" * 10_000, content_type="application/json")
+    huge = client.post("/api/new", data="x" * 100_000, content_type="application/json")
     assert huge.status_code == 413 and "error" in huge.json
 
 
@@ -478,3 +478,129 @@ def test_serve_command_refuses_bad_ports_and_busy_ones(capsys):
         taken.listen()
         with pytest.raises(SystemExit, match="beasty: cannot listen"):
             main(["serve", "--port", str(taken.getsockname()[1])])
+
+
+# ------------------------------------------------------ records, review, hints
+
+
+@pytest.fixture(scope="module")
+def records_folder(tmp_path_factory):
+    from beasty.evaluate import evaluate
+    from beasty.records import write_records
+
+    folder = tmp_path_factory.mktemp("records")
+    results = evaluate(make("heuristic"), ["random"], 4, seed=6, record="all")
+    write_records(folder / "eval.jsonl", results[0].records)
+    (folder / "broken.jsonl").write_text("{not json\n")
+    return folder
+
+
+def test_records_of_the_folder_are_listed_and_replayed(records_folder):
+    from beasty.records import read_records
+
+    client = create_app(b"records", records=records_folder).test_client()
+    listed = client.get("/api/records").json
+    assert [(r["file"], r["game"]) for r in listed["records"]] == [("eval.jsonl", k) for k in (1, 2, 3, 4)]
+    assert listed["unreadable"] and "broken.jsonl" in listed["unreadable"][0]
+    record = read_records(records_folder / "eval.jsonl")[2]
+    deal = client.get("/api/records/eval.jsonl/3").json
+    final = deal["frames"][-1]["table"]
+    assert final["done"] and [final["scores"]["you"], final["scores"]["them"]] == list(record.scores)
+    assert len(deal["frames"]) == len(record.actions) + 1
+    assert "still held" in " ".join(deal["frames"][-1]["lines"])
+    assert "hand" not in deal["frames"][0]["table"]  # nothing hidden before the end
+    for bad in ("/api/records/eval.jsonl/9", "/api/records/nothing.jsonl/1", "/api/records/..%2Fx/1",
+                "/api/records/broken.jsonl/1"):  # fmt: skip
+        response = client.get(bad)
+        assert response.status_code in (400, 404) and "error" in response.json, bad
+    line = (records_folder / "eval.jsonl").read_text().splitlines()[2]
+    uploaded = client.post("/api/replay", json=json.loads(line))
+    assert uploaded.json["frames"] == deal["frames"]
+    assert client.post("/api/replay", json={"format": "x"}).status_code == 400
+
+
+def test_review_over_the_api(records_folder):
+    client = create_app(b"review", records=records_folder).test_client()
+    marks = client.post("/api/review", json={"file": "eval.jsonl", "game": 1}).json["marks"]
+    assert marks and all({"move", "player", "played", "best", "marked"} <= set(m) for m in marks)
+    for body in ({}, {"file": "eval.jsonl"}, {"record": {"format": "x"}}, {"game": 0, "file": "eval.jsonl"}):
+        assert client.post("/api/review", json=body).status_code == 400, body
+
+
+def test_a_finished_game_gives_its_record(client):
+    from beasty.records import parse_record
+
+    view = client.post("/api/new", json={"agent": "random", "seed": 8}).json
+    assert client.get("/api/record").status_code == 400  # not before the end
+    final = _play_to_the_end(client, view)
+    record = parse_record(client.get("/api/record").json)
+    assert record.seed == 8 and [final["scores"]["you"], final["scores"]["them"]] == list(record.scores)
+    assert [p["name"] for p in record.players] == ["you", "random"]
+
+
+@pytest.mark.parametrize("deal", range(4))
+def test_a_hint_sees_only_what_the_players_seat_sees(deal):
+    seat = deal % 2
+    game = WebGame(GameBatch(1, seed=deal, auto_reset=False), make("heuristic", seed=deal), seat, deal)
+    game.play_agent_turns()
+    for _ in range(deal):
+        game.play_human(game.games.legal_actions(0)[-1])
+    hint = game.hint()
+    assert [h["action"] for h in hint] == game.games.legal_actions(0)
+    assert any(h["value"] is not None for h in hint)
+    twin_games = GameBatch(1, auto_reset=False)
+    twin_games.set_state(0, game.games.determinize(0, seed=deal + 50))
+    twin = WebGame(twin_games, game.agent, seat, deal)
+    assert twin.games.get_state(0) != game.games.get_state(0)
+    assert twin.hint() == hint  # the hidden cards permuted: the same hint
+
+
+def test_hints_in_a_real_browser(served, browser):
+    from selenium.webdriver.common.by import By
+
+    url, _ = served
+    _fill_and_submit(browser, url, {"agent": "heuristic", "seat": "0"}, ("seed", 2), "new-game-button")
+    buttons = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "button.move:enabled"))
+    browser.find_element(By.ID, "hint").click()
+    values = _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".hint-value")) == len(buttons)
+                   and d.find_elements(By.CSS_SELECTOR, ".hint-value"))  # fmt: skip
+    assert all(v.text.startswith(" (") or v.text.startswith("(") for v in values)
+
+
+def test_opening_and_reviewing_a_record_in_a_real_browser(records_folder, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from beasty.records import read_records
+
+    app = create_app(b"browser-records", records=records_folder)
+    server = make_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        browser.get(f"http://127.0.0.1:{server.effective_port}")
+        _wait(browser, lambda d: len(Select(d.find_element(By.ID, "record-list")).options) > 1)
+        Select(browser.find_element(By.ID, "record-list")).select_by_index(2)  # eval.jsonl #2
+        browser.find_element(By.ID, "record-button").click()
+        _wait(browser, lambda d: d.find_element(By.ID, "watch-controls").is_displayed())
+        browser.find_element(By.ID, "watch-end").click()
+        record = read_records(records_folder / "eval.jsonl")[1]
+        shown = _wait(browser, lambda d: d.find_element(By.ID, "result").get_attribute("data-you")
+                      and d.find_element(By.ID, "result"))  # fmt: skip
+        scores = [int(shown.get_attribute("data-you")), int(shown.get_attribute("data-them"))]
+        assert scores == list(record.scores)
+        browser.find_element(By.ID, "review-button").click()
+        summary = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#log li.review"))
+        assert "marked of" in summary[0].text
+        # a file of the player's own, uploaded: the fourth game
+        upload = records_folder / "upload.json"
+        upload.write_text((records_folder / "eval.jsonl").read_text().splitlines()[3])
+        browser.find_element(By.ID, "record-file").send_keys(str(upload))
+        browser.find_element(By.ID, "record-button").click()
+        browser.find_element(By.ID, "watch-end").click()
+        frames = record_frames(read_records(records_folder / "eval.jsonl")[3])["frames"]
+        lines = sum(len(frame["lines"]) for frame in frames)  # the whole story of the uploaded game
+        _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#log li")) == lines)
+    finally:
+        server.close()
+        thread.join(10)

@@ -14,15 +14,22 @@ only.  Every request body is checked against one declared schema
 most ``max_computing`` games are computed at once (agent moves and
 watches); beyond that a request gets 503 and is not applied.
 
-    POST /api/new    {"agent": "champion", "seat": 0 | 1 | "random", "seed": optional}
+    POST /api/new     {"agent": "champion", "seat": 0 | 1 | "random", "seed": optional}
     GET  /api/state
-    POST /api/move   {"action": one of the "moves"' actions}
-    POST /api/watch  {"agents": ["champion", "heuristic"], "seed": optional}
+    POST /api/move    {"action": one of the "moves"' actions}
+    GET  /api/hint    the champion's value of each of your legal moves (searched from your seat)
+    GET  /api/record  the finished game's record (beasty.records)
+    POST /api/watch   {"agents": ["champion", "heuristic"], "seed": optional}
+    GET  /api/records             the games of ``beasty serve --records DIR``
+    GET  /api/records/FILE/GAME   one of them, as the frames of a watched deal
+    POST /api/replay  a game record (beasty.records): its frames
+    POST /api/review  {"record": a game record} or {"file": FILE, "game": GAME}: the marked moves
     GET  /api/agents
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -43,11 +50,20 @@ from werkzeug.exceptions import HTTPException
 from beasty._ext import GameBatch
 from beasty.agents import AGENT_NAMES, NEURAL_AGENTS, Agent, make
 from beasty.play.narrate import ABILITIES, action_label, describe_turn, species_name
+from beasty.records import GameRecord, RecordError, from_game, parse_record, read_records, replay
+from beasty.review import review_game
 from beasty.rules import POINTS, Card, State, score
 
 STATIC = Path(__file__).with_name("static")
 #: Games kept at once; the least recently used is dropped beyond that.
 MAX_GAMES = 512
+
+
+@functools.cache
+def _hinter() -> Any:
+    """The hints' search: the champion's, one fixed stream (a hint depends
+    only on what the player sees)."""
+    return make("champion")
 MAX_SEED = 2**64
 
 
@@ -82,19 +98,33 @@ class Watch(_Request):
     seed: Seed | None = Field(None, description=SEED)
 
 
-#: The request bodies, by endpoint.
-REQUESTS: dict[str, type[_Request]] = {"/api/new": NewGame, "/api/move": Move, "/api/watch": Watch}
+class Review(_Request):
+    record: dict[str, Any] | None = Field(None, description="a game record object (beasty.records)")
+    file: str | None = Field(None, description="a file of the records folder")
+    game: Annotated[int, Field(ge=1)] | None = Field(None, description="a game number (1 = the first)")
 
 
-def parse_body(model: type[_Request]) -> Any:
-    """The request's JSON body checked against ``model``; BadRequest naming
-    the first field at fault and what it must be."""
+#: The request bodies, by endpoint (/api/replay's is a game record, checked by beasty.records).
+REQUESTS: dict[str, type[_Request]] = {
+    "/api/new": NewGame, "/api/move": Move, "/api/watch": Watch, "/api/review": Review,
+}  # fmt: skip
+
+
+def json_body() -> dict[str, Any]:
+    """The request's body as a JSON object, or BadRequest."""
     try:
         body = json.loads(request.get_data(cache=False) or b"null")
     except (ValueError, RecursionError) as e:  # RecursionError: a body nested thousands deep
         raise BadRequest(f"the request body must be a JSON object ({type(e).__name__})") from None
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
+    return body
+
+
+def parse_body(model: type[_Request]) -> Any:
+    """The request's JSON body checked against ``model``; BadRequest naming
+    the first field at fault and what it must be."""
+    body = json_body()
     try:
         return model.model_validate(body)
     except ValidationError as e:
@@ -120,6 +150,7 @@ class WebGame:
     agent: Agent
     seat: int
     seed: int | None  # the deal, if the player chose it (else it stays on the server)
+    deal: int = 0  # the deal's seed, told only in the finished game's record
     log: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -140,6 +171,25 @@ class WebGame:
         before = self.games.get_state(0)
         self.games.step([action])
         self.log.extend(describe_turn(before, action, self.games.get_state(0), self.seat))
+
+    def hint(self) -> list[dict[str, Any]]:
+        """The champion's value of each of the human's legal moves, searched
+        from the human's seat: it sees what the human sees and nothing more."""
+        if self.games.done[0] or self.games.to_move[0] != self.seat:
+            raise BadRequest("a hint is for your turn")
+        state = self.games.get_state(0)
+        found = _hinter().search.run(self.games, 0, 0)
+        return [
+            {"action": a, "label": action_label(state, a, self.seat), "visits": int(found["visits"][a]),
+             "value": None if found["visits"][a] == 0 else round(float(found["value"][a]), 3)}
+            for a in self.games.legal_actions(0)
+        ]  # fmt: skip
+
+    def record(self) -> dict[str, Any]:
+        if not self.games.done[0]:
+            raise BadRequest("the game is not over yet: its record comes at the end")
+        players = [{"name": "you", "settings": {}}, {"name": self.agent.name, "settings": {}}]
+        return from_game(self.games, 0, players if self.seat == 0 else players[::-1], self.deal).to_json()
 
     def view(self) -> dict[str, Any]:
         state = self.games.get_state(0)
@@ -212,23 +262,57 @@ def watch(names: tuple[str, str], seed: int | None = None) -> dict[str, Any]:
     return {"agents": list(names), "seed": deal if chosen else None, "frames": frames}
 
 
+def record_frames(record: GameRecord) -> dict[str, Any]:
+    """A recorded game as the frames of a watched deal (seat 0's side),
+    the cards still hidden at the end told in the last frame."""
+    names = (record.players[0]["name"], record.players[1]["name"])
+    states = replay(record)
+    frames = [{"table": public_view(states[0], 0, False), "lines": ["The deal."]}]
+    for t, action in enumerate(record.actions):
+        after = states[t + 1]
+        lines = describe_turn(states[t], action, after, 0, names)
+        last = t + 1 == len(record.actions)
+        if last:
+            for p in (0, 1):
+                left = [species_name(c.species) for c in (*after.hands[p], *after.decks[p])]
+                lines.append(f"{names[p]} still held: {', '.join(left) or 'nothing'}.")
+        frames.append({"table": public_view(after, 0, last), "lines": lines})
+    return {"agents": list(names), "seed": record.seed, "frames": frames}
+
+
+def review_marks(record: GameRecord) -> list[dict[str, Any]]:
+    """The champion's review of every decision (beasty.review), as JSON."""
+    names = [p["name"] for p in record.players]
+    return [
+        {"move": r.move + 1, "player": names[r.player], "played": r.played_label, "value": r.played_value,
+         "best": r.best_label, "best_value": r.best_value, "marked": r.marked}
+        for r in review_game(record, "champion", repeats=2)
+    ]  # fmt: skip
+
+
 def _agent_name(value: str, known: list[str]) -> str:
     if value not in known:
         raise BadRequest(f"agent must be one of {', '.join(known)}")
     return value
 
 
-def create_app(secret_key: bytes | None = None, max_computing: int | None = None) -> Flask:
+def create_app(
+    secret_key: bytes | None = None, max_computing: int | None = None, records: str | Path | None = None
+) -> Flask:
     """The web app (``app.config["BEASTY_GAMES"]`` holds the games by
     session id, for tests).  ``max_computing``: games computed at once
-    (agent moves and watches), default the number of CPUs."""
+    (agent moves, watches, hints, reviews), default the number of CPUs.
+    ``records``: a folder whose ``*.jsonl`` game records the page offers."""
+    folder = None if records is None else Path(records)
+    if folder is not None and not folder.is_dir():
+        raise ValueError(f"records: {folder} is not a folder")
     if max_computing is None:
         max_computing = max(2, os.cpu_count() or 2)
     if isinstance(max_computing, bool) or not isinstance(max_computing, int) or max_computing < 1:
         raise ValueError(f"max_computing must be a positive integer, got {max_computing!r}")
     app = Flask(__name__, static_folder=None)
     app.secret_key = secret_key or secrets.token_bytes(32)
-    app.config["MAX_CONTENT_LENGTH"] = 4096
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # a game record with its search reports fits
     known = available_agents()
     games: OrderedDict[str, WebGame] = OrderedDict()
     games_lock = threading.Lock()
@@ -284,7 +368,8 @@ def create_app(secret_key: bytes | None = None, max_computing: int | None = None
         name = _agent_name(body.agent, known)
         seat = secrets.randbelow(2) if body.seat == "random" else body.seat
         deal = secrets.randbelow(MAX_SEED) if body.seed is None else body.seed
-        game = WebGame(GameBatch(1, seed=deal, auto_reset=False), make(name, seed=deal), seat, body.seed)
+        batch = GameBatch(1, seed=deal, auto_reset=False)
+        game = WebGame(batch, make(name, seed=deal), seat, body.seed, deal)
         with computing(), game.lock:
             game.play_agent_turns()
         session_id = secrets.token_urlsafe(16)
@@ -311,6 +396,71 @@ def create_app(secret_key: bytes | None = None, max_computing: int | None = None
             game.play_human(body.action)
             return jsonify(game.view())
 
+    @app.get("/api/hint")
+    def hint() -> ResponseReturnValue:
+        game = current_game()
+        with computing(), game.lock:
+            return jsonify(moves=game.hint())
+
+    @app.get("/api/record")
+    def record() -> ResponseReturnValue:
+        game = current_game()
+        with game.lock:
+            return jsonify(game.record())
+
+    def stored(file: str, number: int) -> GameRecord:
+        if folder is None:
+            raise BadRequest("this server has no records folder (beasty serve --records DIR)")
+        names = {p.name for p in folder.glob("*.jsonl")}
+        if file not in names:
+            raise BadRequest(f"no records file {file!r}; the folder holds: {', '.join(sorted(names))}")
+        try:
+            games = read_records(folder / file)
+        except RecordError as e:
+            raise BadRequest(str(e)) from None
+        if not 1 <= number <= len(games):
+            raise BadRequest(f"{file} holds games 1 to {len(games)}")
+        return games[number - 1]
+
+    @app.get("/api/records")
+    def records_list() -> ResponseReturnValue:
+        listed, unreadable = [], []
+        for path in sorted(folder.glob("*.jsonl")) if folder is not None else []:
+            try:
+                games = read_records(path)
+            except RecordError as e:
+                unreadable.append(str(e))
+                continue
+            listed += [{"file": path.name, "game": k + 1, "players": [p["name"] for p in g.players],
+                        "scores": list(g.scores)} for k, g in enumerate(games)]  # fmt: skip
+        return jsonify(records=listed, unreadable=unreadable)
+
+    @app.get("/api/records/<file>/<int:number>")
+    def record_file(file: str, number: int) -> ResponseReturnValue:
+        return jsonify(record_frames(stored(file, number)))
+
+    @app.post("/api/replay")
+    def replay_upload() -> ResponseReturnValue:
+        try:
+            return jsonify(record_frames(parse_record(json_body(), "the record")))
+        except RecordError as e:
+            raise BadRequest(str(e)) from None
+
+    @app.post("/api/review")
+    def review() -> ResponseReturnValue:
+        body: Review = parse_body(Review)
+        if (body.record is None) == (body.file is None or body.game is None):
+            raise BadRequest("give either a record, or a file and a game of the records folder")
+        try:
+            game = parse_record(body.record, "the record") if body.record is not None else None
+        except RecordError as e:
+            raise BadRequest(str(e)) from None
+        if game is None:
+            assert body.file is not None and body.game is not None
+            game = stored(body.file, body.game)
+        with computing():
+            return jsonify(marks=review_marks(game))
+
     @app.post("/api/watch")
     def watch_deal() -> ResponseReturnValue:
         body: Watch = parse_body(Watch)
@@ -333,9 +483,10 @@ def make_server(app: Flask, host: str = "127.0.0.1", port: int = 8000) -> Any:
     return create_server(app, host=host, port=port, threads=threads, ident="beasty")
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, max_computing: int | None = None) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000, max_computing: int | None = None,
+          records: str | Path | None = None) -> None:  # fmt: skip
     """Runs the app on :func:`make_server` until interrupted."""
-    server = make_server(create_app(max_computing=max_computing), host, port)
+    server = make_server(create_app(max_computing=max_computing, records=records), host, port)
     try:
         server.run()
     finally:
@@ -352,6 +503,7 @@ __all__ = [
     "create_app",
     "make_server",
     "public_view",
+    "record_frames",
     "serve",
     "watch",
 ]

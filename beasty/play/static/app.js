@@ -4,7 +4,8 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-let watching = null; // {agents, frames, index} while a watched deal is shown
+let watching = null; // {agents, frames, index} while a watched deal or a record is shown
+let replaying = null; // what /api/review needs for the record shown: {record} or {file, game}
 
 async function api(method, path, body) {
   const options = { method, headers: {}, credentials: "same-origin" };
@@ -84,7 +85,10 @@ function renderLog(lines) {
 
 function renderGame(view) {
   watching = null;
+  replaying = null;
   $("watch-controls").hidden = true;
+  $("hint-switch").hidden = false;
+  $("record-link").hidden = !view.done;
   $("hand-row").hidden = false;
   renderTable(view, ["you", view.agent]);
   const hand = document.createDocumentFragment();
@@ -113,6 +117,24 @@ function renderGame(view) {
     moves.appendChild(button);
   }
   renderLog(view.log);
+  if (view.your_turn && $("hint").checked) showHints();
+}
+
+async function showHints() {
+  try {
+    const { moves } = await api("GET", "/api/hint");
+    for (const move of moves) {
+      const button = document.querySelector(`button.move[data-action="${move.action}"]`);
+      if (!button || button.querySelector(".hint-value")) continue;
+      const value = document.createElement("span");
+      value.className = "hint-value";
+      value.dataset.value = move.value === null ? "" : move.value;
+      value.textContent = move.value === null ? " (not searched)" : ` (${move.value >= 0 ? "+" : ""}${move.value.toFixed(2)})`;
+      button.appendChild(value);
+    }
+  } catch (error) {
+    showError(error);
+  }
 }
 
 async function play(action) {
@@ -157,6 +179,20 @@ function renderFrame() {
   $("watch-next").disabled = $("watch-end").disabled = index === frames.length - 1;
 }
 
+function showFrames(deal, review) {
+  const [a, b] = deal.agents;
+  const names = a === b ? [`${a} (seat 0)`, `${b} (seat 1)`] : deal.agents;
+  watching = { agents: names, frames: deal.frames, index: 0 };
+  replaying = review;
+  $("moves").replaceChildren();
+  $("hand-row").hidden = true;
+  $("hint-switch").hidden = true;
+  $("record-link").hidden = true;
+  $("watch-controls").hidden = false;
+  $("review-button").hidden = review === null;
+  renderFrame();
+}
+
 async function watchDeal(event) {
   event.preventDefault();
   const body = { agents: [$("watch-a").value, $("watch-b").value] };
@@ -164,19 +200,66 @@ async function watchDeal(event) {
   if (seed !== undefined) body.seed = seed;
   $("watch-button").disabled = true;
   try {
-    const deal = await api("POST", "/api/watch", body);
-    const [a, b] = deal.agents;
-    const names = a === b ? [`${a} (seat 0)`, `${b} (seat 1)`] : deal.agents;
-    watching = { agents: names, frames: deal.frames, index: 0 };
-    $("moves").replaceChildren();
-    $("hand-row").hidden = true;
-    $("watch-controls").hidden = false;
-    renderFrame();
+    showFrames(await api("POST", "/api/watch", body), null);
     showError(null);
   } catch (error) {
     showError(error);
   } finally {
     $("watch-button").disabled = false;
+  }
+}
+
+async function openRecord(event) {
+  event.preventDefault();
+  $("record-button").disabled = true;
+  try {
+    const file = $("record-file").files[0];
+    if (file) {
+      const line = (await file.text()).split("\n").find((text) => text.trim() !== "");
+      let record;
+      try {
+        record = JSON.parse(line);
+      } catch (error) {
+        throw new Error(`${file.name} is not a game record: ${error.message}`);
+      }
+      showFrames(await api("POST", "/api/replay", record), { record });
+    } else if ($("record-list").value) {
+      const [name, game] = JSON.parse($("record-list").value);
+      const path = `/api/records/${encodeURIComponent(name)}/${game}`;
+      showFrames(await api("GET", path), { file: name, game });
+    } else {
+      throw new Error("choose a record, or a record file");
+    }
+    showError(null);
+  } catch (error) {
+    showError(error);
+  } finally {
+    $("record-button").disabled = false;
+  }
+}
+
+async function reviewRecord() {
+  $("review-button").disabled = true;
+  try {
+    const { marks } = await api("POST", "/api/review", replaying);
+    const log = $("log");
+    const marked = marks.filter((m) => m.marked);
+    const summary = document.createElement("li");
+    summary.className = "review";
+    summary.textContent = `Review: ${marked.length} marked of ${marks.length} decisions.`;
+    log.appendChild(summary);
+    for (const m of marked) {
+      const item = document.createElement("li");
+      item.className = "review marked";
+      const value = m.value === null ? "not searched" : m.value.toFixed(2);
+      item.textContent = `Move ${m.move}, ${m.player}: ${m.played} (${value}); better ${m.best} (${m.best_value.toFixed(2)})`;
+      log.appendChild(item);
+    }
+    showError(null);
+  } catch (error) {
+    showError(error);
+  } finally {
+    $("review-button").disabled = false;
   }
 }
 
@@ -194,8 +277,20 @@ async function start() {
   }
   $("agent").value = $("watch-a").value = preferred;
   $("watch-b").value = agents.includes("heuristic") ? "heuristic" : agents[0];
+  const { records } = await api("GET", "/api/records");
+  const list = $("record-list");
+  list.appendChild(new Option(records.length ? "a recorded game..." : "(no records folder)", ""));
+  for (const r of records) {
+    const label = `${r.file} #${r.game}: ${r.players[0]} ${r.scores[0]} - ${r.scores[1]} ${r.players[1]}`;
+    list.appendChild(new Option(label, JSON.stringify([r.file, r.game])));
+  }
   $("new-game").addEventListener("submit", newGame);
   $("watch").addEventListener("submit", watchDeal);
+  $("records-form").addEventListener("submit", openRecord);
+  $("review-button").addEventListener("click", reviewRecord);
+  $("hint").addEventListener("change", () => {
+    if ($("hint").checked && document.querySelector("button.move")) showHints();
+  });
   $("watch-prev").addEventListener("click", () => stepFrame(watching.index - 1));
   $("watch-next").addEventListener("click", () => stepFrame(watching.index + 1));
   $("watch-end").addEventListener("click", () => stepFrame(watching.frames.length - 1));
