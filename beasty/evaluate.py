@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, load
+from beasty._ext import GameBatch
+from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, SearchAgent, load
 from beasty.files import atomic_write
 from beasty.match import (
+    Actor,
     MatchResult,
     Played,
     derive_seed,
@@ -43,12 +46,13 @@ def _margins(
     batch, agent_seat = mirrored_deals(games, seed)
     first = batch.start_player == agent_seat
     seat_actor = np.stack([agent_seat, 1 - agent_seat], 1)  # actor 0 (the agent) in agent_seat
-    played = play_out(
-        batch,
-        [agent.act_batch, opponent.act_batch],
-        seat_actor,
-        None if on_step is None else (lambda ended: on_step(len(ended))),
-    )
+    reports: dict[tuple[int, int], dict[str, Any]] = {}
+    actors: list[Actor] = [
+        _Reporter(a, reports) if record is not None and isinstance(a, SearchAgent) else a.act_batch
+        for a in (agent, opponent)
+    ]
+    on_end = None if on_step is None else (lambda ended: on_step(len(ended)))
+    played = play_out(batch, actors, seat_actor, on_end)
     margin = played.margin(agent_seat)
     records = []
     if record is not None:
@@ -56,8 +60,30 @@ def _margins(
         for i in range(games):
             if record == "all" or margin[i] <= 0:
                 seats = [about[0], about[1]] if agent_seat[i] == 0 else [about[1], about[0]]
-                records.append(from_game(batch, i, seats, derive_seed(seed, i // 2)))
+                searches = [reports.get((i, t)) for t in range(int(batch.turn[i]))]
+                records.append(from_game(batch, i, seats, derive_seed(seed, i // 2), searches))
     return margin, first, played, records
+
+
+class _Reporter:
+    """A search agent's moves through ``Search.run`` (the same moves as its
+    ``act_batch``: the same decision stream), keeping each decision's root
+    report for the game records."""
+
+    def __init__(self, agent: SearchAgent, reports: dict[tuple[int, int], dict[str, Any]]) -> None:
+        self.agent, self.reports = agent, reports
+
+    def __call__(self, batch: GameBatch, idx: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+        actions = np.empty(len(idx), dtype=np.int32)
+        for j, i in enumerate(idx):
+            found = self.agent.search.run(batch, int(i), self.agent.seed)
+            actions[j] = found["action"]
+            legal = batch.legal_actions(int(i))
+            self.reports[int(i), int(batch.turn[i])] = {
+                "value": {str(a): round(float(found["value"][a]), 4) for a in legal if found["visits"][a]},
+                "visits": {str(a): int(found["visits"][a]) for a in legal},
+            }
+        return actions
 
 
 def deal_scores(agent: Agent, opponent: Agent, games: int, seed: int) -> npt.NDArray[np.float64]:

@@ -137,3 +137,20 @@ def test_review_marks_clear_mistakes_and_only_those(recorded, capsys):
     assert by_seat[random_seat] >= by_seat[1 - random_seat]  # the random player errs more
     assert main(["review", str(recorded), "--game", "1", "--seat", "0"]) == 0
     assert "marked moves" in capsys.readouterr().out
+
+
+def test_a_search_agents_reports_are_recorded_and_change_no_move(tmp_path):
+    from beasty.evaluate import play_match
+
+    plain = play_match(make("champion", simulations=150), make("heuristic"), 8, seed=5)
+    recorded = play_match(make("champion", simulations=150), make("heuristic"), 8, seed=5, record="all")
+    assert recorded.to_dict() == plain.to_dict()  # reporting plays the very same moves
+    write_records(tmp_path / "s.jsonl", recorded.records)
+    for record in read_records(tmp_path / "s.jsonl"):
+        seat = [p["name"] for p in record.players].index("champion")
+        states = replay(record)
+        for t, search in enumerate(record.searches):
+            if states[t].to_move == seat:
+                assert search is not None and str(record.actions[t]) in search["visits"]
+            else:
+                assert search is None
