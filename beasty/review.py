@@ -51,12 +51,14 @@ class MoveReview:
         return None if self.played_value is None else self.best_value - self.played_value
 
 
-def review_game(record: GameRecord, agent: str = "champion", seed: int = 0, margin: float = MARGIN,
-                players: tuple[int, ...] = (0, 1), repeats: int = 4) -> list[MoveReview]:  # fmt: skip
-    """Reviews each decision of ``players`` in ``record`` (module docstring)."""
+def review_game(record: GameRecord, agent: str | SearchAgent = "champion", seed: int = 0,
+                margin: float = MARGIN, players: tuple[int, ...] = (0, 1),
+                repeats: int = 4) -> list[MoveReview]:  # fmt: skip
+    """Reviews each decision of ``players`` in ``record`` (module docstring);
+    ``agent`` is the reviewing search: a name or file, or a SearchAgent."""
     if isinstance(repeats, bool) or not isinstance(repeats, int) or not 2 <= repeats <= 64:
         raise ValueError(f"repeats must be an integer in [2, 64], got {repeats!r}")
-    reviewer = load(agent, seed=seed)
+    reviewer = agent if isinstance(agent, SearchAgent) else load(agent, seed=seed)
     if not isinstance(reviewer, SearchAgent):
         raise ValueError(f"the reviewer must be a search agent (champion, a .npz network...), got {agent!r}")
     states = replay(record)
