@@ -54,6 +54,17 @@ def within_time(call: Callable[[], Any]) -> Any:
     return box["result"]
 
 
+def played(seed: int, turns: int) -> GameBatch:
+    """A game dealt from ``seed`` after ``turns`` random moves (or its end)."""
+    games = GameBatch(1, seed=seed, auto_reset=False)
+    rng = Rng(seed)
+    for _ in range(turns):
+        if games.done[0]:
+            break
+        games.step(games.random_actions(rng))
+    return games
+
+
 ZONES = ("queue", "bar", "thats_it", "hand", "pile", "missing", "twice")
 
 
@@ -121,14 +132,7 @@ def accounted_states(draw: st.DrawFn) -> rules.State:
 def edited_played_states(draw: st.DrawFn) -> rules.State:
     """A state reached by play, then edited the way a person writing a
     puzzle might: history dropped or kept, turn changed, cards moved."""
-    seed = draw(st.integers(0, 2**32))
-    games = GameBatch(1, seed=seed, auto_reset=False)
-    rng = Rng(seed)
-    for _ in range(draw(st.integers(0, 23))):
-        if games.done[0]:
-            break
-        games.step(games.random_actions(rng))
-    state = games.get_state(0)
+    state = played(draw(st.integers(0, 2**32)), draw(st.integers(0, 23))).get_state(0)
     edits = draw(st.lists(st.sampled_from(
         ["drop_history", "turn", "flip_mover", "pile_to_bar", "hand_to_pile", "drop_pile", "reorder_queue"]),
         max_size=3))
@@ -231,12 +235,7 @@ def test_determinize_deals_a_consistent_world_or_refuses(state):
 @FUZZ
 @given(seed=st.integers(0, 2**32), turns=st.integers(0, 23), drop_history=st.booleans())
 def test_every_state_reached_by_play_is_searched(seed, turns, drop_history):
-    games = GameBatch(1, seed=seed, auto_reset=False)
-    rng = Rng(seed)
-    for _ in range(turns):
-        if games.done[0]:
-            break
-        games.step(games.random_actions(rng))
+    games = played(seed, turns)
     if games.done[0]:
         return
     state = games.get_state(0)
