@@ -11,8 +11,8 @@ cards are hidden where, the legal moves and what each turn did
 deal the player chose is echoed back.  A watched deal shows the public table
 only.  Every request body is checked against one declared schema
 (:data:`REQUESTS`); a bad one gets status 400 and ``{"error": "..."}``.  At
-most ``max_computing`` games are computed at once (agent moves and
-watches); beyond that a request gets 503 and is not applied.
+most ``max_computing`` games are computed at once (agent moves, watches,
+hints and reviews); beyond that a request gets 503 and is not applied.
 
     POST /api/new     {"agent": "champion", "seat": 0 | 1 | "random", "seed": optional}
     GET  /api/state
@@ -58,13 +58,14 @@ STATIC = Path(__file__).with_name("static")
 #: Games kept at once; the least recently used is dropped beyond that.
 MAX_GAMES = 512
 
+MAX_SEED = 2**64
+
 
 @functools.cache
 def _hinter() -> Any:
     """The hints' search: the champion's, one fixed stream (a hint depends
     only on what the player sees)."""
     return make("champion")
-MAX_SEED = 2**64
 
 
 class BadRequest(ValueError):
