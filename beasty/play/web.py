@@ -57,7 +57,6 @@ from beasty.rules import POINTS, Card, State, score
 STATIC = Path(__file__).with_name("static")
 #: Games kept at once; the least recently used is dropped beyond that.
 MAX_GAMES = 512
-
 MAX_SEED = 2**64
 
 
