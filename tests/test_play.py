@@ -149,7 +149,8 @@ def test_play_rejects_unknown_agents_with_a_message(tmp_path):
 
 def test_a_deal_the_player_did_not_choose_stays_secret(tmp_path):
     run = [sys.executable, "-m", "beasty.cli", "play", "--agent", "random"]
-    chosen = subprocess.run([*run, "--seed", "4"], input="", capture_output=True, text=True, timeout=60)
+    chosen = subprocess.run([*run, "--seed", "4"], input="", capture_output=True, text=True, timeout=60,
+                            cwd=tmp_path)  # fmt: skip
     secret = subprocess.run(run, input="", capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert "(deal 4)" in chosen.stdout
     assert secret.returncode == 0 and "against random" in secret.stdout and "deal" not in secret.stdout

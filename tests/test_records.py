@@ -109,18 +109,18 @@ def test_a_game_played_in_the_terminal_can_be_saved_and_replayed(tmp_path):
     assert record.winner == (None if winner == -1 else winner) and "Saved the game" in out.getvalue()
 
 
-def test_replay_steps_forward_and_back_and_shows_the_hidden_cards_at_the_end(recorded):
+def test_replay_steps_forward_and_back_and_shows_the_hidden_cards_at_the_end(recorded, tmp_path):
     moves = len(read_records(recorded)[0].actions)
     command = [sys.executable, "-m", "beasty.cli", "replay", str(recorded), "--game", "1"]
     keys = f"n\nn\np\n{moves}\nq\n"
-    done = subprocess.run(command, input=keys, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(command, input=keys, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"move 2 of {moves}" in done.stdout and f"move 1 of {moves}" in done.stdout
     out = done.stdout
     assert out.count("piles, top first") == 1  # hidden until the last move is shown, then revealed
     assert out.rindex("move 1 of") < out.index("piles, top first") < out.index(f"move {moves} of")
     revealed = subprocess.run([sys.executable, "-m", "beasty.cli", "replay", str(recorded), "--reveal"],
-                              input="q\n", capture_output=True, text=True, timeout=120)  # fmt: skip
+                              input="q\n", capture_output=True, text=True, timeout=120, cwd=tmp_path)  # fmt: skip
     assert "piles, top first" in revealed.stdout
 
 
