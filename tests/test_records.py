@@ -119,8 +119,8 @@ def test_replay_steps_forward_and_back_and_shows_the_hidden_cards_at_the_end(rec
     out = done.stdout
     assert out.count("piles, top first") == 1  # hidden until the last move is shown, then revealed
     assert out.rindex("move 1 of") < out.index("piles, top first") < out.index(f"move {moves} of")
-    revealed = subprocess.run([sys.executable, "-m", "beasty.cli", "replay", str(recorded), "--reveal"],
-                              input="q\n", capture_output=True, text=True, timeout=120, cwd=tmp_path)  # fmt: skip
+    command = [sys.executable, "-m", "beasty.cli", "replay", str(recorded), "--reveal"]
+    revealed = subprocess.run(command, input="q\n", capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert "piles, top first" in revealed.stdout
 
 
