@@ -456,7 +456,7 @@ def _generation(
     rng = np.random.default_rng(seed)
     league = _league(cfg, state)
     for name in league:
-        league_pool.raw.setdefault(name, 1.0)
+        league_pool.add(name)
     probabilities = {k: v for k, v in league_pool.probabilities().items() if k in league}
     names = sorted(probabilities)
     weights = np.array([probabilities[k] for k in names])

@@ -30,6 +30,12 @@ class AdaptiveOpponentPool:
         self.raw: dict[str, float] = {k: max(float(w), self.min_weight) for k, w in weights.items()}
         self.win_rates: dict[str, float] = {}
 
+    def add(self, name: str, weight: float = 1.0) -> None:
+        """A new member (a no-op for one already in the pool)."""
+        if weight < 0:
+            raise ValueError("weights must be >= 0")
+        self.raw.setdefault(name, max(float(weight), self.min_weight))
+
     def update(self, win_rates: Mapping[str, float]) -> None:
         """Recompute the weights from evaluation win rates (draws are not wins)."""
         for name, rate in win_rates.items():
