@@ -221,8 +221,9 @@ int bb_game_is_terminal(const bb_game *g);
  * full = 0 is for hand-made rule scenarios only; it still bounds turn
  * + cards in hands and piles by 24, the history's room. */
 bb_status bb_game_validate(const bb_game *g, int full);
-/* The cards' accounting of the full check, with a reason: each player's 12
- * animals exactly once (queue, bar, THAT'S IT, own hand or pile), hands
+/* bb_game_validate(g, 0), then the cards' accounting of the full check,
+ * with a reason: each player's 12 animals exactly once (queue, bar, THAT'S
+ * IT, own hand or pile), hands
  * full while a pile lasts, and (while running) the player to move holding
  * as many cards as the opponent or one more.  A state that passes plays on
  * to its end with a card for every mover and a known set of the

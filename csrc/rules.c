@@ -571,6 +571,7 @@ static int valid_cards(const uint8_t *cards, int n, int cap) {
     } while (0)
 
 bb_status bb_game_check_cards(const bb_game *g, const char **why) {
+    if (bb_game_validate(g, 0) != BB_OK) REFUSE("zone sizes, card codes or flags are inconsistent");
     uint32_t seen[BB_NUM_PLAYERS] = {0, 0};
     const uint8_t *zones[3] = {g->queue, g->bar, g->thats_it};
     int lens[3] = {g->queue_len, g->bar_len, g->ti_len};

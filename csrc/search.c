@@ -106,10 +106,6 @@ static void determinize(const bb_game *g, bb_rng *rng, bb_game *out) {
 }
 
 bb_status bb_determinize(const bb_game *g, bb_rng *rng, bb_game *out, const char **why) {
-    if (bb_game_validate(g, 0) != BB_OK) {
-        if (why) *why = "zone sizes, card codes or flags are inconsistent";
-        return BB_ERR_STATE;
-    }
     bb_status st = bb_game_check_cards(g, why);
     if (st == BB_OK) determinize(g, rng, out);
     return st;
@@ -660,15 +656,9 @@ bb_status bb_search_check(const bb_search *s, const char **bad) {
     return BB_OK;
 }
 
-/* The states a search accepts (search.h). */
-static bb_status check_state(const bb_game *g) {
-    if (bb_game_validate(g, 0) != BB_OK) return BB_ERR_STATE;
-    return bb_game_check_cards(g, 0);
-}
-
 bb_status bb_search_run(bb_search *s, const bb_game *g, bb_rng *rng, bb_search_result *out) {
     bb_status st = bb_search_check(s, 0);
-    if (st == BB_OK) st = check_state(g);
+    if (st == BB_OK) st = bb_game_check_cards(g, 0);
     if (st != BB_OK) return st;
     double start = now_ms();
     memset(out, 0, sizeof(*out));
@@ -723,7 +713,7 @@ bb_status bb_search_run(bb_search *s, const bb_game *g, bb_rng *rng, bb_search_r
 bb_status bb_search_sample(bb_search *s, const bb_game *g, bb_rng *rng, int32_t count, bb_game *worlds,
                            int32_t *models) {
     bb_status st = bb_search_check(s, 0);
-    if (st == BB_OK) st = check_state(g);
+    if (st == BB_OK) st = bb_game_check_cards(g, 0);
     if (st != BB_OK) return st;
     if (g->done) return BB_ERR_DONE;
     int inferred = s->config.infer_hands && record_decisions(s, g);
