@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +31,8 @@ from beasty.match import (
     worker_pool,
 )
 from beasty.records import GameRecord, from_game
+
+T = TypeVar("T")
 
 #: What ``record`` may ask for: every game, or those the agent did not win.
 RECORD = (None, "all", "losses")
@@ -169,6 +171,35 @@ def _play_in_batches(
     return merge_results(parts)
 
 
+def check_match(games: int, workers: int) -> None:
+    """ValueError unless ``games`` is a positive even count up to MAX_GAMES
+    (mirrored deals) and ``workers`` a process count in [1, 256]."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
+        raise ValueError(f"workers must be an integer in [1, 256], got {workers!r}")
+    if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2 or games > MAX_GAMES:
+        raise ValueError(f"games must be a positive even integer (mirrored deals) up to {MAX_GAMES:,}, "
+                         f"got {games!r}")
+
+
+def in_chunks(
+    pool: ProcessPoolExecutor, workers: int, play: Callable[..., T], agent: Agent, opponent: Agent,
+    games: int, seed: int, *args: Any, on_part: Callable[[T], None] | None = None,
+) -> list[T]:  # fmt: skip
+    """``play(agent, opponent, n, chunk_seed, *args)`` over the mirrored
+    deals ``seed ..`` in small chunks shared among the pool's ``workers``
+    processes (small chunks keep them busy); the parts in deal order."""
+    deals = games // 2
+    step = max(1, min(50, -(-deals // (4 * workers))))
+    futures = [pool.submit(play, agent, opponent, 2 * min(step, deals - d), derive_seed(seed, d), *args)
+               for d in range(0, deals, step)]  # fmt: skip
+    parts = []
+    for future in futures:
+        parts.append(future.result())
+        if on_part is not None:
+            on_part(parts[-1])
+    return parts
+
+
 def head_to_head(
     agent: Agent,
     opponent: Agent,
@@ -187,19 +218,9 @@ def head_to_head(
     name = name or opponent.name
     if pool is None:
         return _play_in_batches(agent, opponent, games, seed, name, on_games, record)
-    deals = games // 2
-    step = max(1, min(50, -(-deals // (4 * workers))))  # small chunks keep the workers busy
-    futures = [
-        pool.submit(_play_deals, agent, opponent, 2 * min(step, deals - d), derive_seed(seed, d), name,
-                    record)
-        for d in range(0, deals, step)
-    ]
-    parts = []
-    for future in futures:
-        parts.append(future.result())
-        if on_games is not None:
-            on_games(parts[-1].games)
-    return merge_results(parts)
+    on_part = None if on_games is None else (lambda part: on_games(part.games))
+    return merge_results(in_chunks(pool, workers, _play_deals, agent, opponent, games, seed, name, record,
+                                   on_part=on_part))  # fmt: skip
 
 
 def evaluate(
@@ -221,11 +242,7 @@ def evaluate(
     the agent must pickle).  Every C agent's decisions depend only on its
     seed and the game, so the results equal those of one process."""
     specs = list(opponents)
-    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
-        raise ValueError(f"workers must be an integer in [1, 256], got {workers!r}")
-    if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2 or games > MAX_GAMES:
-        raise ValueError(f"games must be a positive even integer (mirrored deals) up to {MAX_GAMES:,}, "
-                         f"got {games!r}")
+    check_match(games, workers)
     for spec in specs:
         if spec not in AGENT_NAMES and not spec.endswith((".npz", ".pt")):
             raise ValueError(f"unknown opponent {spec!r}; known: {', '.join(AGENT_NAMES)}, .npz, .pt files")

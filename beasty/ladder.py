@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from beasty.agents import Agent, load
-from beasty.evaluate import MAX_GAMES, deal_scores
+from beasty.evaluate import check_match, deal_scores, in_chunks
 from beasty.files import atomic_write
 from beasty.match import derive_seed, worker_pool
 
@@ -89,14 +89,11 @@ def round_robin(
     out: dict[tuple[int, int], Floats] = {}
     try:
         for i, j in itertools.combinations(range(len(agents)), 2):
-            deals = games // 2
             if pool is None:
                 out[i, j] = deal_scores(agents[i], agents[j], games, seed)
             else:
-                step = max(1, min(25, -(-deals // (4 * workers))))
-                futures = [pool.submit(deal_scores, agents[i], agents[j], 2 * min(step, deals - d),
-                                       derive_seed(seed, d)) for d in range(0, deals, step)]  # fmt: skip
-                out[i, j] = np.concatenate([f.result() for f in futures])
+                parts = in_chunks(pool, workers, deal_scores, agents[i], agents[j], games, seed)
+                out[i, j] = np.concatenate(parts)
             if on_pair is not None:
                 on_pair(agents[i].name, agents[j].name)
     finally:
@@ -125,11 +122,7 @@ def ladder(
     takes) and fits the ratings (module docstring)."""
     if len(specs) < 2 or len(set(specs)) != len(specs):
         raise ValueError(f"a ladder needs at least two different players, got {list(specs)}")
-    if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2 or games > MAX_GAMES:
-        raise ValueError(f"games must be a positive even integer (mirrored deals) up to {MAX_GAMES:,}, "
-                         f"got {games!r}")
-    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
-        raise ValueError(f"workers must be an integer in [1, 256], got {workers!r}")
+    check_match(games, workers)
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or not 0 <= bootstrap <= 100_000:
         raise ValueError(f"bootstrap must be an integer in [0, 100000], got {bootstrap!r}")
     agents = [load(spec, seed=derive_seed(seed, 15485863 * (k + 1))) for k, spec in enumerate(specs)]

@@ -1,7 +1,9 @@
-"""Helpers to write rule scenarios as text: "A.lion B.hippo" (A = player 0)."""
+"""Helpers to write rule scenarios as text ("A.lion B.hippo", A = player 0),
+and to reach a position by random play."""
 
 from __future__ import annotations
 
+from beasty._ext import GameBatch, Rng
 from beasty.rules import Card, Species, State, action_index
 
 
@@ -37,3 +39,14 @@ def scenario(queue: str, played: str, turn: int = 5) -> State:
         to_move=0,
         early_stop=False,
     )
+
+
+def played(seed: int, turns: int) -> GameBatch:
+    """A game dealt from ``seed`` after ``turns`` random moves (or its end)."""
+    games = GameBatch(1, seed=seed, auto_reset=False)
+    rng = Rng(seed)
+    for _ in range(turns):
+        if games.done[0]:
+            break
+        games.step(games.random_actions(rng))
+    return games

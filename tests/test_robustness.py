@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scenario import played
 
 from beasty import rules
 from beasty._ext import GameBatch, RandomPolicy, Rng
@@ -131,22 +132,12 @@ def test_flags_are_strictly_typed(flag):
     assert games.get_state(0) == state
 
 
-def _played(seed: int, turns: int) -> GameBatch:
-    games = GameBatch(1, seed=seed, auto_reset=False)
-    rng = Rng(seed)
-    for _ in range(turns):
-        if games.done[0]:
-            break
-        games.step(games.random_actions(rng))
-    return games
-
-
 def _replace(state: rules.State, **changes: object) -> rules.State:
     return rules.State(**{**state.__dict__, **changes})
 
 
 def test_strict_validator_rejects_unreachable_states():
-    games = _played(5, 7)
+    games = played(5, 7)
     state = games.get_state(0)
     assert_reachable(state)
     me = state.to_move
@@ -175,7 +166,7 @@ def test_strict_validator_rejects_unreachable_states():
 @given(seed=st.integers(0, 2**32), turns=st.integers(0, 24),
        flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)), min_size=1, max_size=4))
 def test_byte_flips_raise_or_yield_a_reachable_state(seed, turns, flips):
-    data = bytearray(_played(seed, turns).to_bytes())
+    data = bytearray(played(seed, turns).to_bytes())
     for position, mask in flips:
         data[position % len(data)] ^= mask
     try:

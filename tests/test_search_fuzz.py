@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scenario import played
 
 from beasty import rules
-from beasty._ext import GameBatch, Rng
+from beasty._ext import GameBatch
 from beasty.agents import make
 from beasty.rules import Card, Species
 
@@ -52,17 +53,6 @@ def within_time(call: Callable[[], Any]) -> Any:
     if "error" in box:
         raise box["error"]
     return box["result"]
-
-
-def played(seed: int, turns: int) -> GameBatch:
-    """A game dealt from ``seed`` after ``turns`` random moves (or its end)."""
-    games = GameBatch(1, seed=seed, auto_reset=False)
-    rng = Rng(seed)
-    for _ in range(turns):
-        if games.done[0]:
-            break
-        games.step(games.random_actions(rng))
-    return games
 
 
 ZONES = ("queue", "bar", "thats_it", "hand", "pile", "missing", "twice")

@@ -256,7 +256,7 @@ class _Recorder:
 
 
 @dataclass
-class Played:
+class GenerationShare:
     """A share of a generation's games: the positions and, per league
     member, the searcher's wins and games against it."""
 
@@ -267,7 +267,7 @@ class Played:
 def play_games(
     searcher: dict[str, Any], fast: dict[str, Any], full_share: float, league: dict[str, dict[str, Any]],
     picks: Sequence[str], seed: int,
-) -> Played:  # fmt: skip
+) -> GenerationShare:  # fmt: skip
     """One game per entry of ``picks`` (deals seeded from ``seed``): the
     searcher against itself (``"self"``) or the league member named; the
     searcher's recorded decisions and its record against each member."""
@@ -297,11 +297,11 @@ def play_games(
         searcher_ahead = seat_zero_ahead[rows] * np.where(opponent_seat[rows] == 0, -1, 1)
         record[name] = (int((searcher_ahead > 0).sum()), len(rows))
     if not recorder.rows:
-        return Played(Positions.empty(), record)
+        return GenerationShare(Positions.empty(), record)
     obs, mask, target, value, game, mover = (np.array(column) for column in zip(*recorder.rows, strict=True))
     result = (seat_zero_ahead[game] * np.where(mover == 0, 1, -1)).astype(np.float32)
     positions = Positions(obs, mask.astype(bool), target, result, value.astype(np.float32))
-    return Played(positions, record)
+    return GenerationShare(positions, record)
 
 
 def _league_agent(spec: dict[str, Any], seed: int) -> Agent:
@@ -479,7 +479,7 @@ def _generation(
         from tqdm import tqdm
 
         bar = tqdm(total=cfg.games, desc=f"generation {generation}", unit="game", leave=False)
-    parts: list[Played] = []
+    parts: list[GenerationShare] = []
     if pool is None:
         done = ((play_games(*args, share, s), len(share)) for share, s in shares)
     else:
