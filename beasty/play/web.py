@@ -247,24 +247,18 @@ def watch(names: tuple[str, str], seed: int | None = None) -> dict[str, Any]:
     0's side ("you" is ``names[0]``).  ``seed`` picks the deal (and the
     agents' streams, so the same seed replays the same game) and is echoed
     back; without it the server deals at random and says nothing of it."""
-    chosen = seed is not None
     deal = secrets.randbelow(MAX_SEED) if seed is None else seed
     agents = [make(name, seed=(deal + seat) % MAX_SEED) for seat, name in enumerate(names)]
     games = GameBatch(1, seed=deal, auto_reset=False)
-    frames = [{"table": public_view(games.get_state(0), 0, False), "lines": ["The deal."]}]
     while not games.done[0]:
-        before = games.get_state(0)
-        action = int(agents[before.to_move].act(games, 0))
-        games.step([action])
-        after = games.get_state(0)
-        lines = describe_turn(before, action, after, 0, names)
-        frames.append({"table": public_view(after, 0, bool(games.done[0])), "lines": lines})
-    return {"agents": list(names), "seed": deal if chosen else None, "frames": frames}
+        games.step([int(agents[int(games.to_move[0])].act(games, 0))])
+    players = [{"name": name, "settings": {}} for name in names]
+    return {**record_frames(from_game(games, 0, players, deal), reveal=False), "seed": seed}
 
 
-def record_frames(record: GameRecord) -> dict[str, Any]:
-    """A recorded game as the frames of a watched deal (seat 0's side),
-    the cards still hidden at the end told in the last frame."""
+def record_frames(record: GameRecord, reveal: bool = True) -> dict[str, Any]:
+    """A recorded game as the frames of a watched deal (seat 0's side);
+    with ``reveal`` the last frame tells the cards still hidden at the end."""
     names = (record.players[0]["name"], record.players[1]["name"])
     states = replay(record)
     frames = [{"table": public_view(states[0], 0, False), "lines": ["The deal."]}]
@@ -272,7 +266,7 @@ def record_frames(record: GameRecord) -> dict[str, Any]:
         after = states[t + 1]
         lines = describe_turn(states[t], action, after, 0, names)
         last = t + 1 == len(record.actions)
-        if last:
+        if last and reveal:
             for p in (0, 1):
                 left = [species_name(c.species) for c in (*after.hands[p], *after.decks[p])]
                 lines.append(f"{names[p]} still held: {', '.join(left) or 'nothing'}.")
