@@ -1,0 +1,81 @@
+"""The studies of docs/EXPERT.md, reproducible.
+
+    python examples/expert_studies.py value-targets runs/champion2 7,8,9,10 0,0.5,1
+    python examples/expert_studies.py win-only runs/champion2 13,14,15,16
+    python examples/expert_studies.py settings --games 400 --seed 0 \\
+        '{"draw_value": -0.3}' '{"model_in_tree": false}'
+
+value-targets: networks of the run's shape trained from scratch on the same
+positions with the value target (1 - v) * result + v * search value, each
+gated against champion_v1 (1,000 mirrored games at 400 simulations).
+win-only: the same with a draw counted as a loss, then played at the
+champion's settings (with and without ``draw_value`` -1) against ``ppo``
+and ``ismcts``.  settings: the champion with one setting changed (JSON) at
+a time, against ``ppo`` and ``ismcts``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from beasty.agents import make
+from beasty.agents.guided import network_path, save_network
+from beasty.evaluate import evaluate
+from beasty.match import worker_pool
+from beasty.policy.network import NetworkConfig, PolicyValueNet, c_network
+from beasty.train.expert import Positions, _gate, fit, make_config
+
+
+def _trained(positions: Positions, value_target: float, path: Path) -> Path:
+    cfg = make_config({"value_target": value_target})
+    torch.manual_seed(0)
+    shape = NetworkConfig(encoder="flat", hidden_dim=cfg.hidden, depth=cfg.depth, residual=cfg.residual)
+    net = PolicyValueNet(shape)
+    print(f"value target {value_target}: {fit(net, positions, cfg, torch.Generator().manual_seed(0))}")
+    return save_network(path, c_network(net))
+
+
+def _table(agent_settings: dict, games: int, seed: int) -> None:
+    results = evaluate(make("champion", **agent_settings), ["ppo", "ismcts"], games, seed=seed, workers=2)
+    print(json.dumps(agent_settings), [(r.opponent, r.wins, r.losses, r.draws, round(r.win_rate, 3))
+                                       for r in results], flush=True)  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("study", choices=("value-targets", "win-only", "settings"))
+    parser.add_argument("args", nargs="*")
+    parser.add_argument("--games", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if args.study == "settings":
+        for text in args.args or ["{}"]:
+            _table(json.loads(text), args.games, args.seed)
+        return
+    run, generations = Path(args.args[0]), [int(g) for g in args.args[1].split(",")]
+    positions = Positions.concatenate([Positions.load(run / f"positions-{g}.npz") for g in generations])
+    print(f"{len(positions)} positions from generations {generations}")
+    if args.study == "win-only":
+        won = np.where(positions.result > 0, 1.0, -1.0).astype(np.float32)
+        relabelled = Positions(positions.obs, positions.mask, positions.target, won, positions.search_value)
+        path = _trained(relabelled, 0.0, run / "win-only.npz")
+        for extra in ({}, {"draw_value": -1.0}):
+            _table({"network": str(path), **extra}, args.games, args.seed)
+        return
+    pool = worker_pool(2)
+    try:
+        for value_target in (float(v) for v in args.args[2].split(",")):
+            path = _trained(positions, value_target, run / f"value-target-{value_target}.npz")
+            gate = _gate(make_config({}), str(path), str(network_path("champion_v1")), 12345, pool)
+            print(f"value target {value_target}: gate {gate}", flush=True)
+    finally:
+        pool.shutdown()
+
+
+if __name__ == "__main__":
+    main()
