@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.bench_engine import Observe, RandomPlay, ScriptedAgents
 from benchmarks.bench_search import (
     CASES,
+    GUIDED_BUDGETS,
     NETWORK_SHAPES,
     GuidedSearchSpeed,
     NetworkForward,
@@ -87,12 +88,13 @@ def main() -> None:
         forward = NetworkForward()
         forward.setup(shape)
         us = min(forward.track_microseconds_per_position(shape) for _ in range(args.repeat))
-        guided = GuidedSearchSpeed()
-        guided.setup(shape)
-        ms = min(guided.track_ms_per_decision(shape) for _ in range(args.repeat))
-        guided.teardown(shape)
         print(f"{'network forward (us/position)':<34}{shape:>18}{us:>16.2f}")
-        print(f"{'champion guided by it (ms/dec)':<34}{shape:>18}{ms:>16.2f}")
+        for simulations in GUIDED_BUDGETS:
+            guided = GuidedSearchSpeed()
+            guided.setup(shape, simulations)
+            ms = min(guided.track_ms_per_decision(shape, simulations) for _ in range(args.repeat))
+            guided.teardown(shape, simulations)
+            print(f"{f'champion guided, {simulations} (ms/dec)':<34}{shape:>18}{ms:>16.2f}")
     ms_per_decision = {}
     for case in CASES:
         b = SearchSpeed()

@@ -113,15 +113,19 @@ class NetworkForward:
     track_microseconds_per_position.unit = "us"
 
 
-class GuidedSearchSpeed:
-    """The champion's search (2,500 simulations) guided by a network of each
-    shape: what a bigger network costs per decision."""
+#: The guided search's budgets timed: the champion's, and less.
+GUIDED_BUDGETS = [1000, 2500]
 
-    params = [NETWORK_SHAPES]
-    param_names = ["shape"]
+
+class GuidedSearchSpeed:
+    """The champion's search guided by a network of each shape, at its 2,500
+    simulations and at 1,000: what a bigger network costs per decision."""
+
+    params = [NETWORK_SHAPES, GUIDED_BUDGETS]
+    param_names = ["shape", "simulations"]
     timeout = 600
 
-    def setup(self, shape):
+    def setup(self, shape, simulations):
         import tempfile
         from pathlib import Path
 
@@ -129,13 +133,13 @@ class GuidedSearchSpeed:
 
         self.folder = tempfile.TemporaryDirectory()
         path = save_network(Path(self.folder.name) / f"{shape}.npz", network_of(shape))
-        self.agent = make("champion", network=str(path))
+        self.agent = make("champion", network=str(path), simulations=simulations)
         self.games, self.idx = positions()
 
-    def teardown(self, shape):
+    def teardown(self, shape, simulations):
         self.folder.cleanup()
 
-    def track_ms_per_decision(self, shape):
+    def track_ms_per_decision(self, shape, simulations):
         t0 = time.perf_counter()
         self.agent.act_batch(self.games, self.idx)
         return 1e3 * (time.perf_counter() - t0) / len(self.idx)
