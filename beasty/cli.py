@@ -335,7 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sv.set_defaults(func=cmd_serve)
     ev = sub.add_parser("eval", help="evaluate an agent against the reference opponents")
     ev.add_argument(
-        "--agent", required=True,
+        "--agent",
+        required=True,
         help=f"one of {', '.join(AGENT_NAMES)}, a network .npz, or a weights or checkpoint .pt",
     )
     ev.add_argument(

@@ -177,8 +177,9 @@ def check_match(games: int, workers: int) -> None:
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
         raise ValueError(f"workers must be an integer in [1, 256], got {workers!r}")
     if isinstance(games, bool) or not isinstance(games, int) or games <= 0 or games % 2 or games > MAX_GAMES:
-        raise ValueError(f"games must be a positive even integer (mirrored deals) up to {MAX_GAMES:,}, "
-                         f"got {games!r}")
+        raise ValueError(
+            f"games must be a positive even integer (mirrored deals) up to {MAX_GAMES:,}, got {games!r}"
+        )
 
 
 def in_chunks(

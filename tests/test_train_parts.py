@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -109,7 +108,7 @@ def test_rollout_logp_at_sampling_temperature(opponent, encoder):
     """The stored log-probabilities and values are the torch network's, also
     when a flat network's rollouts run through the C forward pass."""
     torch.manual_seed(0)
-    net = PolicyValueNet(replace(SMALL, encoder=encoder))
+    net = PolicyValueNet(SMALL.model_copy(update={"encoder": encoder}))
     from beasty.agents import make
 
     spec, agent = GroupSpec(opponent, 16, 3), None if opponent == "self" else make(opponent)
@@ -134,7 +133,7 @@ def test_policy_outputs_follow_the_network_as_it_changes(encoder):
     """Playing outputs equal torch's, also after an optimizer step or a
     load_state_dict (a flat network's C copy is rebuilt)."""
     torch.manual_seed(0)
-    net = PolicyValueNet(replace(SMALL, encoder=encoder))
+    net = PolicyValueNet(SMALL.model_copy(update={"encoder": encoder}))
     games = GameBatch(64, seed=1)
     obs, _ = games.observe()
     outputs = PolicyOutputs(net)
@@ -152,7 +151,7 @@ def test_policy_outputs_follow_the_network_as_it_changes(encoder):
     net(torch.from_numpy(obs))[0].sum().backward()
     optimizer.step()
     stepped = check()
-    net.load_state_dict(PolicyValueNet(replace(SMALL, encoder=encoder)).state_dict())
+    net.load_state_dict(PolicyValueNet(SMALL.model_copy(update={"encoder": encoder})).state_dict())
     loaded = check()
     assert not np.allclose(before, stepped) and not np.allclose(stepped, loaded)
 
@@ -180,8 +179,9 @@ def test_a_group_plays_the_same_games_alone_or_beside_others():
     from beasty.agents import make
 
     torch.manual_seed(3)
-    net = PolicyValueNet(replace(SMALL, encoder="flat"))
-    snapshot = NeuralAgent(PolicyValueNet(replace(SMALL, encoder="flat")), False, 0.8, 5, "checkpoint:1")
+    flat = SMALL.model_copy(update={"encoder": "flat"})
+    net = PolicyValueNet(flat)
+    snapshot = NeuralAgent(PolicyValueNet(flat), False, 0.8, 5, "checkpoint:1")
     specs = [GroupSpec("self", 8, 1), GroupSpec("heuristic", 6, 2), GroupSpec("checkpoint:1", 4, 3),
              GroupSpec("random", 10, 4)]  # fmt: skip
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from beasty._ext import SEARCH_DEFAULTS, Policy, Search
 from beasty.agents.guided import load_network, network_path
-from beasty.agents.scripted import PolicyAgent, policy_for
+from beasty.agents.scripted import OPPONENT_NAMES, PolicyAgent, policy_for
 
 #: The opponent models of the search by default: one greedy player of each
 #: scripted family (material, reactive, outcome).  Besides them the search
@@ -28,8 +28,9 @@ class SearchAgent(PolicyAgent):
 
     ``rollout`` names the policy that plays the agent's own side in
     rollouts (and gives the PUCT prior); ``models`` the opponent models
-    (reference opponents' names, or ``"network"``: the guide network's
-    policy, a model of a strong player) and ``model_prior`` their prior
+    (reference opponents' names; ``"network"``: the guide network's
+    policy, a model of a strong player; or a network file or package
+    network name, whose policy models the opponent) and ``model_prior`` their prior
     weights.  ``network`` (``"shipped"``, the
     name of another network in the package such as ``"champion_v1"``, or
     the path of a network file, :mod:`beasty.agents.guided`) guides the search:
@@ -58,8 +59,12 @@ class SearchAgent(PolicyAgent):
             guide = load_network(network_path(network))
         opponent_models: list[Policy] = []
         for m in models:
-            if m != "network":
+            if m in OPPONENT_NAMES:
                 opponent_models.append(policy_for(m))
+            elif m != "network":
+                if network_path(m).suffix != ".npz":
+                    raise ValueError(f"unknown opponent model {m!r}: an opponent, 'network' or a .npz file")
+                opponent_models.append(load_network(network_path(m)))
             elif guide is None:
                 raise ValueError("the opponent model 'network' is the guide network: give network=...")
             else:

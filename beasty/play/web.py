@@ -44,7 +44,7 @@ from typing import Annotated, Any, Literal
 
 from flask import Flask, jsonify, request, send_from_directory, session
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from beasty._ext import GameBatch
@@ -53,6 +53,7 @@ from beasty.play.narrate import ABILITIES, action_label, describe_turn, species_
 from beasty.records import GameRecord, RecordError, from_game, parse_record, read_records, replay
 from beasty.review import review_game
 from beasty.rules import POINTS, Card, State, score
+from beasty.schema import Schema
 
 STATIC = Path(__file__).with_name("static")
 #: Games kept at once; the least recently used is dropped beyond that.
@@ -79,8 +80,8 @@ Seed = Annotated[int, Field(ge=0, lt=MAX_SEED)]
 SEED = "an integer in [0, 2**64)"
 
 
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class _Request(Schema):
+    """A request body: strict, unknown fields refused (beasty.schema)."""
 
 
 class NewGame(_Request):

@@ -16,36 +16,43 @@ Both feed a policy head (33 logits) and a value head (tanh, the outcome in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 import numpy.typing as npt
 import torch
+from pydantic import model_validator
 from torch import nn
 
 from beasty._ext import NUM_ACTIONS, OBS_DIM, QUEUE_MAX, Network
+from beasty.schema import Schema, one_of, within
 
 ENCODERS = ("attention", "flat")
 
 
-@dataclass
-class NetworkConfig:
-    encoder: str = "attention"
+class NetworkConfig(Schema):
+    encoder: Annotated[str, one_of(ENCODERS)] = "attention"
     """``attention`` (a transformer over the queue) or ``flat`` (an MLP over the observation)."""
-    hidden_dim: int = 64
+    hidden_dim: Annotated[int, within(2, 4096)] = 64
     """Width of the card encoder, fusion trunk and heads."""
-    num_heads: int = 4
+    num_heads: Annotated[int, within(1, 64)] = 4
     """Attention heads of the queue transformer (must divide hidden_dim; attention only)."""
-    num_layers: int = 1
+    num_layers: Annotated[int, within(0, 32)] = 1
     """Transformer layers over the queue (0 = no attention; attention only)."""
-    dropout: float = 0.0
+    dropout: Annotated[float, within(0, 1, open_high=True)] = 0.0
     """Dropout in the transformer and trunk (off during rollouts)."""
-    species_embedding_dim: int = 16
+    species_embedding_dim: Annotated[int, within(1, 4096)] = 16
     """Size of the learned species embedding."""
-    depth: int = 1
+    depth: Annotated[int, within(1, 16)] = 1
     """Hidden-to-hidden layers after the input layer (flat only)."""
     residual: bool = False
     """Each hidden-to-hidden layer adds its input to its output (flat only)."""
+
+    @model_validator(mode="after")
+    def _heads_divide_width(self) -> NetworkConfig:
+        if self.encoder == "attention" and self.hidden_dim % self.num_heads:
+            raise ValueError(f"num_heads must divide hidden_dim ({self.num_heads} and {self.hidden_dim})")
+        return self
 
 
 SLOT = 14  # species one-hot (12) + mine + opponent's
@@ -180,8 +187,10 @@ def load_c_weights(net: PolicyValueNet, weights: npt.NDArray[np.float32]) -> Non
     shapes = [(m.in_features, m.out_features) for m in hidden] + [(policy.in_features, NUM_ACTIONS + 1)]
     expected = sum(n_in * n_out + n_out for n_in, n_out in shapes)
     if expected != len(weights):
-        raise ValueError(f"expected {expected} weights for hidden_dim={net.cfg.hidden_dim}, "
-                         f"depth={net.cfg.depth}, got {len(weights)}")
+        raise ValueError(
+            f"expected {expected} weights for hidden_dim={net.cfg.hidden_dim}, "
+            f"depth={net.cfg.depth}, got {len(weights)}"
+        )
     for n_in, n_out in shapes:
         matrix = torch.from_numpy(weights[at : at + n_in * n_out].reshape(n_in, n_out).T.copy())
         at += n_in * n_out

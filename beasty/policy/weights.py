@@ -7,17 +7,18 @@ The trainer exports one at the end of a run (``runs/<name>/policy.pt``);
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import math
 from pathlib import Path
 from typing import Any
 
 import torch
+from pydantic import ValidationError
 
 from beasty._ext import NUM_ACTIONS
 from beasty.files import atomic_write
 from beasty.policy.network import NetworkConfig, PolicyValueNet
+from beasty.schema import explain
 
 FORMAT = "beasty-policy-v1"
 SHIPPED = Path(__file__).resolve().parent / "models" / "ppo.pt"
@@ -65,7 +66,7 @@ def save_weights(path: str | Path, net: PolicyValueNet, about: dict[str, Any] | 
     buffer = io.BytesIO()
     payload = {
         "format": FORMAT,
-        "config": dataclasses.asdict(net.cfg),
+        "config": net.cfg.model_dump(),
         "state_dict": state,
         "about": about or {},
     }
@@ -97,15 +98,16 @@ def build_network(config: Any, state_dict: Any, source: str | Path) -> PolicyVal
     ``source`` otherwise."""
     if not isinstance(config, dict) or not isinstance(state_dict, dict):
         raise WeightsError(f"{source} is malformed: it needs a config and a state_dict")
-    try:
-        cfg = NetworkConfig(**config)
-    except TypeError as e:
-        raise WeightsError(f"{source}: its network configuration is not one: {e}") from e
     head = state_dict.get("policy.weight")
-    if not isinstance(head, torch.Tensor) or tuple(head.shape) != (NUM_ACTIONS, cfg.hidden_dim):
-        raise WeightsError(
-            f"{source}: its parameters do not fit its configuration (hidden_dim {cfg.hidden_dim!r})"
-        )
+    width = config.get("hidden_dim", NetworkConfig.model_fields["hidden_dim"].default)
+    if not isinstance(head, torch.Tensor) or tuple(head.shape) != (NUM_ACTIONS, width):
+        raise WeightsError(f"{source}: its parameters do not fit its configuration (hidden_dim {width!r})")
+    try:
+        cfg = NetworkConfig.model_validate(config)
+    except ValidationError as e:
+        reason = explain(e)
+        kind = "is not one" if reason.startswith("unknown config key") else "is invalid"
+        raise WeightsError(f"{source}: its network configuration {kind}: {reason}") from None
     try:
         with torch.device("meta"):
             expected = {name: tuple(t.shape) for name, t in PolicyValueNet(cfg).state_dict().items()}

@@ -46,11 +46,12 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import numpy.typing as npt
 import torch
+from pydantic import Field, field_validator, model_validator
 
 from beasty._ext import NET_MAX_DEPTH, NET_MAX_HIDDEN, NUM_ACTIONS, OBS_DIM, GameBatch
 from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, SearchAgent, make
@@ -60,6 +61,7 @@ from beasty.evaluate import head_to_head
 from beasty.files import atomic_write, check_writable
 from beasty.match import Actor, derive_seed, play_out, wilson_interval, worker_pool
 from beasty.policy.network import NetworkConfig, PolicyValueNet, c_network, load_c_weights, masked_logits
+from beasty.schema import Schema, parse, within
 from beasty.train.pool import AdaptiveOpponentPool
 
 Floats = npt.NDArray[np.float32]
@@ -69,108 +71,89 @@ class ExpertConfigError(ValueError):
     """A bad expert-iteration setting."""
 
 
-@dataclass
-class ExpertConfig:
-    generations: int = 10
+Simulations = Annotated[int, within(1, 100_000)]
+Share = Annotated[float, within(0, 1)]
+
+
+class ExpertConfig(Schema):
+    generations: Annotated[int, within(1, 1000)] = 10
     """Rounds of (play, train, gate)."""
-    games: int = 6000
+    games: Annotated[int, within(1, 10**7)] = 6000
     """Games played per generation."""
-    simulations: int = 400
+    simulations: Simulations = 400
     """The search's budget per recorded decision while playing."""
-    hidden: int = 128
+    hidden: Annotated[int, within(1, NET_MAX_HIDDEN)] = 128
     """Width of the network's hidden layers."""
-    depth: int = 2
+    depth: Annotated[int, within(1, NET_MAX_DEPTH)] = 2
     """Hidden-to-hidden layers after the input layer."""
     residual: bool = True
     """Each hidden-to-hidden layer adds its input to its output."""
-    self_play: float = 0.4
+    self_play: Share = 0.4
     """Share of the games the search plays against itself."""
-    opponents: Sequence[str] = field(default_factory=lambda: [*OPPONENT_NAMES, "ismcts", "ppo"])
+    opponents: list[str] = Field(default_factory=lambda: [*OPPONENT_NAMES, "ismcts", "ppo"])
     """The fixed part of the league (agent names)."""
     league: bool = True
     """Every promoted network joins the league (the search guided by it)."""
-    min_weight: float = 0.05
+    min_weight: Annotated[float, within(1e-6, 1)] = 0.05
     """The adaptive league weights' floor: 1 - win rate, at least this."""
-    root_noise: float = 0.25
+    root_noise: Share = 0.25
     """Share of Dirichlet noise in the searcher's root prior while playing."""
-    root_noise_alpha: float = 0.3
+    root_noise_alpha: Annotated[float, within(1e-3, 100)] = 0.3
     """Concentration of that noise."""
-    full_search_share: float = 1.0
+    full_search_share: Annotated[float, within(1e-3, 1)] = 1.0
     """Playout-cap randomisation: share of the searcher's decisions searched at full budget and recorded."""
-    fast_simulations: int = 100
+    fast_simulations: Simulations = 100
     """The budget of the other decisions (not recorded)."""
-    value_target: float = 0.0
+    value_target: Share = 0.0
     """The value target: this share of the search's value of the move played, the rest the game's result."""
-    value_weight: float = 1.0
+    value_weight: Share = 1.0
     """The guided search's leaf value: this share from the network, the rest from a rollout."""
-    exploration: float = 1.0
+    exploration: Annotated[float, within(0, 100)] = 1.0
     """PUCT's constant in the guided search."""
-    window: int = 4
+    window: Annotated[int, within(1, 1000)] = 4
     """Generations of positions the network trains on."""
-    epochs: int = 6
-    batch_size: int = 1024
-    learning_rate: float = 1e-3
-    weight_decay: float = 1e-4
-    value_loss_weight: float = 1.0
-    gate_games: int = 1000
+    epochs: Annotated[int, within(1, 1000)] = 6
+    """Passes over the window's positions per generation."""
+    batch_size: Annotated[int, within(1, 1 << 20)] = 1024
+    """Positions per optimiser step."""
+    learning_rate: Annotated[float, within(1e-8, 1)] = 1e-3
+    """AdamW's learning rate."""
+    weight_decay: Annotated[float, within(0, 1)] = 1e-4
+    """AdamW's weight decay."""
+    value_loss_weight: Annotated[float, within(0, 100)] = 1.0
+    """The value loss's weight beside the policy's cross-entropy."""
+    gate_games: Annotated[int, within(0, 10**6)] = 1000
     """Mirrored games of each gate (even)."""
-    gate_simulations: int = 400
+    gate_simulations: Simulations = 400
     """Both sides' budget in a gate."""
-    gate_threshold: float = 0.55
+    gate_threshold: Share = 0.55
     """The score (W + D/2)/N a new network needs against the best to replace it."""
-    seed: int = 0
-    workers: int = 2
+    seed: Annotated[int, within(0, 2**64 - 1)] = 0
+    """Seeds the deals, the searches and the network's initialisation."""
+    workers: Annotated[int, within(1, 256)] = 2
     """Processes playing the games."""
     start_from: str | None = None
     """A network file: the first best network (it guides generation 1 and must be beaten at the
     first gate); the trained network starts from its weights when it has the same shape."""
 
-    def check(self) -> None:
-        def integer(name: str, low: int, upper: int) -> None:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= upper:
-                raise ExpertConfigError(f"{name} must be an integer in [{low}, {upper}], got {value!r}")
+    @field_validator("gate_games")
+    @classmethod
+    def _even(cls, games: int) -> int:
+        if games % 2:
+            raise ValueError(f"must be even (mirrored deals), got {games}")
+        return games
 
-        for name, low, upper in (
-            ("generations", 1, 1000), ("games", 1, 10**7), ("simulations", 1, 100_000),
-            ("hidden", 1, NET_MAX_HIDDEN), ("depth", 1, NET_MAX_DEPTH), ("fast_simulations", 1, 100_000),
-            ("window", 1, 1000), ("epochs", 1, 1000), ("batch_size", 1, 1 << 20), ("workers", 1, 256),
-            ("gate_games", 0, 10**6), ("gate_simulations", 1, 100_000),
-        ):  # fmt: skip
-            integer(name, low, upper)
-        if self.gate_games % 2:
-            raise ExpertConfigError(f"gate_games must be even (mirrored deals), got {self.gate_games}")
-        for key, bottom, top in (
-            ("self_play", 0.0, 1.0), ("value_weight", 0.0, 1.0), ("exploration", 0.0, 100.0),
-            ("learning_rate", 1e-8, 1.0), ("weight_decay", 0.0, 1.0), ("value_loss_weight", 0.0, 100.0),
-            ("min_weight", 1e-6, 1.0), ("root_noise", 0.0, 1.0), ("root_noise_alpha", 1e-3, 100.0),
-            ("full_search_share", 1e-3, 1.0), ("value_target", 0.0, 1.0), ("gate_threshold", 0.0, 1.0),
-        ):  # fmt: skip
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not bottom <= value <= top:
-                raise ExpertConfigError(f"{key} must be a number in [{bottom}, {top}], got {value!r}")
-        for name in ("residual", "league"):
-            if not isinstance(getattr(self, name), bool):
-                raise ExpertConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
-        if isinstance(self.opponents, str) or not all(isinstance(o, str) for o in self.opponents):
-            raise ExpertConfigError("opponents must be a list of agent names")
+    @model_validator(mode="after")
+    def _has_opponents(self) -> ExpertConfig:
         unknown = [o for o in self.opponents if o not in AGENT_NAMES]
         if unknown or (not self.opponents and not self.league and self.self_play < 1.0):
-            raise ExpertConfigError(f"opponents must be agent names, got {list(self.opponents)!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**64:
-            raise ExpertConfigError(f"seed must be an integer in [0, 2**64), got {self.seed!r}")
-        if self.start_from is not None and not isinstance(self.start_from, str):
-            raise ExpertConfigError(f"start_from must be a network file's path, got {self.start_from!r}")
+            raise ValueError(f"opponents must be agent names, got {list(self.opponents)!r}")
+        return self
 
 
 def make_config(overrides: dict[str, Any]) -> ExpertConfig:
-    known = {f.name for f in dataclasses.fields(ExpertConfig)}
-    unknown = sorted(set(overrides) - known)
-    if unknown:
-        raise ExpertConfigError(f"unknown setting {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-    cfg = ExpertConfig(**overrides)
-    cfg.check()
-    return cfg
+    """The settings with ``overrides`` (key -> value) applied, every value checked."""
+    return parse(ExpertConfig, overrides, ExpertConfigError)
 
 
 def search_settings(cfg: ExpertConfig, network: str | None, simulations: int) -> dict[str, Any]:
@@ -398,7 +381,7 @@ def _gate(
 
 def run_expert(cfg: ExpertConfig, out: str | Path, resume: bool = False, progress: bool = True) -> Path:
     """Expert iteration (module docstring); the best network's path."""
-    cfg.check()
+    cfg = parse(ExpertConfig, cfg.model_dump(), ExpertConfigError)  # checked again: fields may have been set
     out = Path(out)
     check_writable(out, folder=True)
     state = RunState()
@@ -409,7 +392,7 @@ def run_expert(cfg: ExpertConfig, out: str | Path, resume: bool = False, progres
         state = RunState(**json.loads((out / "state.json").read_text()))
     elif (out / "metrics.csv").exists() or any(out.glob("expert-*.npz")):
         raise ExpertConfigError(f"{out} already holds an expert run; choose another folder or --resume")
-    atomic_write(config_path, json.dumps(dataclasses.asdict(cfg), indent=2, default=list).encode())
+    atomic_write(config_path, json.dumps(cfg.model_dump(), indent=2).encode())
     torch.manual_seed(derive_seed(cfg.seed, state.generation))
     generator = torch.Generator().manual_seed(derive_seed(cfg.seed, state.generation))
     shape = NetworkConfig(encoder="flat", hidden_dim=cfg.hidden, depth=cfg.depth, residual=cfg.residual)
@@ -508,7 +491,7 @@ def _generation(
     losses_row = fit(net, Positions.concatenate(window), cfg, generator)
     train_seconds = time.perf_counter() - start
     candidate = out / f"expert-{generation}.npz"
-    about = {**dataclasses.asdict(cfg), "opponents": list(cfg.opponents), "generation": generation}
+    about = {**cfg.model_dump(), "generation": generation}
     about.update(losses_row)
     save_network(candidate, c_network(net), about)
     start = time.perf_counter()

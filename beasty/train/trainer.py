@@ -31,7 +31,7 @@ from beasty.policy.checkpoint import (
 )
 from beasty.policy.network import PolicyValueNet, count_parameters
 from beasty.policy.weights import first_non_finite, save_weights
-from beasty.train.config import ConfigError, TrainConfig
+from beasty.train.config import ConfigError, TrainConfig, config_from_dict
 from beasty.train.pool import AdaptiveOpponentPool
 from beasty.train.ppo import ppo_update
 from beasty.train.rollout import (
@@ -143,7 +143,7 @@ def make_generator(backend: str, num_workers: int, ray_address: str = "") -> Gam
 
 class Trainer:
     def __init__(self, cfg: TrainConfig, echo: Callable[[str], None] = print) -> None:
-        self.cfg = cfg.validate()
+        self.cfg = config_from_dict(cfg.to_dict())  # checked again: fields may have been set since
         self.echo = echo
         if cfg.num_threads:
             torch.set_num_threads(cfg.num_threads)

@@ -1,0 +1,118 @@
+"""The one config system: declared pydantic schemas with beasty's error messages.
+
+Every setting is declared once, as a typed field of a :class:`Schema` with
+its default, its range (:func:`within`) and a docstring (the field's
+description).  Validation is strict (no strings for numbers, no 1 for true)
+and refuses NaN, infinities and unknown keys; :func:`explain` turns
+pydantic's errors into one line per fault that names the dotted key and
+what it must be (``ppo.learning_rate must be a number, got 'fast'``).  The
+training config (:mod:`beasty.train.config`), expert iteration's
+(:mod:`beasty.train.expert`) and the web API's request bodies
+(:mod:`beasty.play.web`) are all declared this way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+S = TypeVar("S", bound="Schema")
+
+
+class Schema(BaseModel):
+    """A strict settings schema: typed fields, documented by their docstrings."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        allow_inf_nan=False,
+        use_attribute_docstrings=True,
+        validate_assignment=True,
+    )
+
+
+def within(low: float, high: float, *, open_low: bool = False, open_high: bool = False) -> AfterValidator:
+    """A field's range, ``[low, high]`` (an end left out with ``open_low`` or
+    ``open_high``), checked with the message every config error uses."""
+    text = f"{'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+
+    def check(value: Any) -> Any:
+        if not (low < value if open_low else low <= value) or not (
+            value < high if open_high else value <= high
+        ):
+            raise ValueError(f"must be in {text}, got {value!r}")
+        return value
+
+    return AfterValidator(check)
+
+
+def one_of(choices: tuple[str, ...]) -> AfterValidator:
+    """A field that takes one of ``choices``."""
+
+    def check(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    return AfterValidator(check)
+
+
+_KINDS = {
+    "bool_type": "true or false",
+    "int_type": "an integer",
+    "float_type": "a number",
+    "finite_number": "a finite number",
+    "string_type": "a string",
+    "model_type": "a mapping",
+    "dict_type": "a mapping",
+    "list_type": "a list",
+}
+
+
+def explain(error: ValidationError) -> str:
+    """One line per fault: unknown keys together, then each other key with
+    what it must be.  A validator's message that starts with "must" follows
+    its field's key; any other names its own keys inside the mapping at fault."""
+    unknown, faults = [], []
+    for e in error.errors(include_url=False):
+        key = ".".join(str(part) for part in e["loc"])
+        if e["type"] == "extra_forbidden":
+            unknown.append(key)
+        elif e["type"] in _KINDS:
+            faults.append(f"{key} must be {_KINDS[e['type']]}, got {e['input']!r}")
+        elif e["type"] in ("value_error", "assertion_error"):
+            message = str(e["ctx"]["error"])
+            if message.startswith("must"):
+                faults.append(f"{key} {message}")
+            else:
+                faults.append(f"{key}.{message}" if key else message)
+        elif e["type"] == "literal_error":
+            faults.append(f"{key} must be {e['ctx']['expected']}, got {e['input']!r}")
+        else:
+            faults.append(f"{key}: {e['msg']}, got {e['input']!r}")
+    lines = [f"unknown config key(s): {', '.join(unknown)}"] if unknown else []
+    return "; ".join(lines + faults)
+
+
+def parse(model: type[S], data: Any, error: type[Exception]) -> S:
+    """``model`` from a mapping, or ``error`` with :func:`explain`'s message."""
+    if not isinstance(data, dict):
+        raise error(f"the settings must be a mapping, got {type(data).__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise error(explain(e)) from None
+
+
+def describe(model: type[Schema], prefix: str = "") -> list[tuple[str, str, str]]:
+    """(dotted key, default, description) per setting, nested schemas
+    flattened: the docs' tables come from here."""
+    rows = []
+    for name, spec in model.model_fields.items():
+        default = spec.get_default(call_default_factory=True)
+        if isinstance(default, Schema):
+            rows += describe(type(default), f"{prefix}{name}.")
+        else:
+            rows.append((prefix + name, repr(default), (spec.description or "").replace("\n", " ")))
+    return rows
