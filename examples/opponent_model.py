@@ -29,9 +29,9 @@ from beasty.agents import make
 from beasty.agents.guided import save_network
 from beasty.agents.search import DEFAULT_MODELS
 from beasty.evaluate import evaluate
+from beasty.policy.network import NetworkConfig, PolicyValueNet, c_network
 from beasty.records import read_records, replay, write_records
 from beasty.train.expert import Positions, fit, make_config
-from beasty.policy.network import NetworkConfig, PolicyValueNet, c_network
 
 #: (agent, opponent) pairs whose games the model learns from; ppo is held out.
 PAIRS = (
@@ -99,7 +99,8 @@ def play(out: Path, games: int, seed: int) -> None:
     for label, change in variants.items():
         agent = make("champion", **change)
         results = evaluate(agent, ["ppo", "ismcts"], games, seed=seed, workers=2)
-        print(label, [(r.opponent, r.wins, r.draws, r.losses, round(r.win_rate, 3)) for r in results], flush=True)
+        rows = [(r.opponent, r.wins, r.draws, r.losses, round(r.win_rate, 3)) for r in results]
+        print(label, rows, flush=True)
 
 
 def main() -> None:

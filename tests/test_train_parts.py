@@ -25,11 +25,11 @@ from beasty.train import (  # noqa: E402
     get_entropy_coef,
     get_temperature,
 )
-from beasty.train.ppo import evaluate_actions  # noqa: E402
+from beasty.train.ppo import compute_gae, evaluate_actions  # noqa: E402
 from beasty.train.rollout import (  # noqa: E402
     GameGenerator,
     GroupSpec,
-    compute_gae,
+    Snapshot,
     generate_groups,
 )
 
@@ -112,7 +112,7 @@ def test_rollout_logp_at_sampling_temperature(opponent, encoder):
     from beasty.agents import make
 
     spec, agent = GroupSpec(opponent, 16, 3), None if opponent == "self" else make(opponent)
-    [data] = generate_groups(PolicyOutputs(net), [spec], [agent], 0.5, 0.99, 0.95)
+    [data] = generate_groups(PolicyOutputs(net), [spec], [agent], 0.5)
     assert (data.mask[np.arange(len(data)), data.actions] == 1).all()  # never illegal
     net.eval()
     with torch.no_grad():
@@ -122,8 +122,11 @@ def test_rollout_logp_at_sampling_temperature(opponent, encoder):
     np.testing.assert_allclose(logp.numpy(), data.logp, atol=1e-5)
     np.testing.assert_allclose(values.numpy(), data.values, atol=1e-5)
     per_game = 2 if opponent == "self" else 1  # trajectories per game
-    assert (data.advantages != 0).any() and data.games == 16
-    assert int((data.returns != 0).sum()) > 0 and len(data) >= 16 * per_game * 9
+    advantages, returns = compute_gae(data.values, data.rewards, data.ends, 0.99, 0.95)
+    assert (advantages != 0).any() and data.games == 16
+    assert int((returns != 0).sum()) > 0 and len(data) >= 16 * per_game * 9
+    assert int(data.ends.sum()) == 16 * per_game  # one trajectory per learner seat and game
+    assert set(np.flatnonzero(data.rewards)) <= set(np.flatnonzero(data.ends))
     if opponent != "self":
         assert sum(data.results[opponent]) == 16
 
@@ -182,18 +185,18 @@ def test_a_group_plays_the_same_games_alone_or_beside_others():
     flat = SMALL.model_copy(update={"encoder": "flat"})
     net = PolicyValueNet(flat)
     snapshot = NeuralAgent(PolicyValueNet(flat), False, 0.8, 5, "checkpoint:1")
-    specs = [GroupSpec("self", 8, 1), GroupSpec("heuristic", 6, 2), GroupSpec("checkpoint:1", 4, 3),
+    specs = [GroupSpec("self", 8, 1), GroupSpec("heuristic", 6, 2), GroupSpec(Snapshot(1), 4, 3),
              GroupSpec("random", 10, 4)]  # fmt: skip
 
     def opponents(chosen: list[GroupSpec]) -> list[Any]:
-        return [None if s.opponent == "self" else snapshot if s.opponent.startswith("checkpoint")
+        return [None if s.opponent == "self" else snapshot if isinstance(s.opponent, Snapshot)
                 else make(s.opponent, seed=s.seed) for s in chosen]  # fmt: skip
 
-    together = generate_groups(PolicyOutputs(net), specs, opponents(specs), 0.8, 0.99, 0.95)
+    together = generate_groups(PolicyOutputs(net), specs, opponents(specs), 0.8)
     for spec, part in zip(specs, together, strict=True):
         snapshot.reseed(5)
-        [alone] = generate_groups(PolicyOutputs(net), [spec], opponents([spec]), 0.8, 0.99, 0.95)
-        for field in ("obs", "mask", "actions", "logp", "values", "advantages", "returns"):
+        [alone] = generate_groups(PolicyOutputs(net), [spec], opponents([spec]), 0.8)
+        for field in ("obs", "mask", "actions", "logp", "values", "rewards", "ends"):
             np.testing.assert_array_equal(getattr(part, field), getattr(alone, field))
         assert part.results == alone.results and part.games == spec.games
 
@@ -204,11 +207,11 @@ def test_spawn_workers_produce_the_same_games():
     from beasty.train.rollout import state_dict_to_numpy
 
     snapshots = {5: state_dict_to_numpy(PolicyValueNet(SMALL)), 7: state_dict_to_numpy(PolicyValueNet(SMALL))}
-    specs = [GroupSpec("self", 8, 1), GroupSpec("random", 8, 2), GroupSpec("checkpoint:7", 8, 3)]
-    local = GameGenerator(0).generate(net, specs, snapshots, 0.8, 0.99, 0.95)
+    specs = [GroupSpec("self", 8, 1), GroupSpec("random", 8, 2), GroupSpec(Snapshot(7), 8, 3)]
+    local = GameGenerator(0).generate(net, specs, snapshots, 0.8)
     with GameGenerator(2) as gen:
-        remote = gen.generate(net, specs, snapshots, 0.8, 0.99, 0.95)
-    for field in ("obs", "mask", "actions", "logp", "values", "advantages", "returns"):
+        remote = gen.generate(net, specs, snapshots, 0.8)
+    for field in ("obs", "mask", "actions", "logp", "values", "rewards", "ends"):
         np.testing.assert_allclose(getattr(remote, field), getattr(local, field), atol=1e-6)
     assert remote.results == local.results and remote.games == 24
 
@@ -223,15 +226,15 @@ def test_ray_actors_produce_the_same_games():
     torch.manual_seed(2)
     net = PolicyValueNet(SMALL)
     snapshots = {3: state_dict_to_numpy(PolicyValueNet(SMALL))}
-    specs = [GroupSpec("self", 8, 1), GroupSpec("heuristic", 8, 2), GroupSpec("checkpoint:3", 8, 3)]
+    specs = [GroupSpec("self", 8, 1), GroupSpec("heuristic", 8, 2), GroupSpec(Snapshot(3), 8, 3)]
     with RayGameGenerator(2) as gen:
         for _version in range(2):
-            local = GameGenerator(0).generate(net, specs, snapshots, 0.8, 0.99, 0.95)
-            remote = gen.generate(net, specs, snapshots, 0.8, 0.99, 0.95)
+            local = GameGenerator(0).generate(net, specs, snapshots, 0.8)
+            remote = gen.generate(net, specs, snapshots, 0.8)
             for field in ("obs", "mask", "actions"):
                 np.testing.assert_array_equal(getattr(remote, field), getattr(local, field))
             # torch's last bits depend on its thread count
-            for field in ("logp", "values", "advantages", "returns"):
+            for field in ("logp", "values", "rewards", "ends"):
                 np.testing.assert_allclose(getattr(remote, field), getattr(local, field), atol=1e-5)
             assert remote.results == local.results and remote.games == 24
             with torch.no_grad():  # new weights: the actors must pick them up

@@ -35,10 +35,10 @@ class RolloutWorker:
         """``args`` as :func:`beasty.train.rollout.run_groups`'s, but for the
         learner's weights, which come apart (Ray resolves only top-level
         references)."""
-        net_cfg, specs, snapshots, temperature, gamma, lam = args
+        net_cfg, specs, snapshots, temperature = args
         if version != self.version:
             self.net, self.version = net_from_numpy(net_cfg, learner), version
-        return play_groups(self.net, specs, snapshots, temperature, gamma, lam)
+        return play_groups(self.net, specs, snapshots, temperature)
 
 
 class RayGameGenerator(GameGenerator):

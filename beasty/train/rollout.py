@@ -1,13 +1,15 @@
 """Game generation on the C batch engine, batched by opponent type.
 
 Each :class:`GroupSpec` is a group of games against one opponent: "self"
-(both seats are the learner and both are trained), "checkpoint:<k>" (a
-past snapshot sampling at the learner's temperature), "random" (the C
-random agent) or one of the scripted opponents.  All groups play in one
+(both seats are the learner and both are trained), a :class:`Snapshot` (the
+learner as it was at an earlier iteration, sampling at the learner's
+temperature), "random" (the C random agent) or one of the scripted
+opponents.  All groups play in one
 :class:`GameBatch`, each as if it were alone.  Deals are mirrored (deal d
 is played from both seats), so the learner trains as first and second
 mover alike.  The learner samples from softmax(logits / T) and stores the
-log-probability of that same tempered distribution.
+log-probability of that same tempered distribution.  A rollout holds what
+happened (rewards and episode ends); the trainer computes the advantages.
 
 :func:`run_groups` is a plain module-level function of picklable
 arguments, so worker processes started with the ``spawn`` method can run it
@@ -36,10 +38,26 @@ StateDict = dict[str, npt.NDArray[Any]]
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """The learner as it was after ``iteration`` (an opponent of the pool)."""
+
+    iteration: int
+
+    def __str__(self) -> str:
+        return f"checkpoint:{self.iteration}"
+
+
+@dataclass(frozen=True)
 class GroupSpec:
-    opponent: str
+    opponent: str | Snapshot
+    """"self", a reference opponent's name or a snapshot of the learner."""
     games: int
     seed: int
+
+    @property
+    def pool_name(self) -> str:
+        """The opponent's name in the pool: snapshots are all "checkpoint"."""
+        return "checkpoint" if isinstance(self.opponent, Snapshot) else self.opponent
 
 
 @dataclass
@@ -51,10 +69,12 @@ class Rollout:
     actions: npt.NDArray[np.int64]
     logp: npt.NDArray[np.float32]
     values: npt.NDArray[np.float32]
-    advantages: npt.NDArray[np.float32]
-    returns: npt.NDArray[np.float32]
+    rewards: npt.NDArray[np.float32]
+    """+1/-1/0 on the learner's last move of a game (the result), else 0."""
+    ends: npt.NDArray[np.bool_]
+    """True on each trajectory's last step (the game is over after it)."""
     results: dict[str, list[int]] = field(default_factory=dict)
-    """opponent -> [learner wins, losses, draws] (self-play excluded)."""
+    """pool name -> [learner wins, losses, draws] (self-play excluded)."""
     games: int = 0
 
     @staticmethod
@@ -71,8 +91,8 @@ class Rollout:
             actions=np.concatenate([p.actions for p in parts]),
             logp=np.concatenate([p.logp for p in parts]),
             values=np.concatenate([p.values for p in parts]),
-            advantages=np.concatenate([p.advantages for p in parts]),
-            returns=np.concatenate([p.returns for p in parts]),
+            rewards=np.concatenate([p.rewards for p in parts]),
+            ends=np.concatenate([p.ends for p in parts]),
             results=results,
             games=sum(p.games for p in parts),
         )
@@ -92,46 +112,11 @@ def net_from_numpy(cfg: NetworkConfig, state: StateDict) -> PolicyValueNet:
     return net
 
 
-def compute_gae(
-    values: npt.NDArray[np.float32],
-    rewards: npt.NDArray[np.float32],
-    last: npt.NDArray[np.bool_],
-    gamma: float,
-    lam: float,
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    """GAE over consecutive trajectories; ``last`` marks each one's final
-    step, after which the bootstrap value is 0 (the game is over).  All
-    trajectories at once, one numpy pass per step back from their ends (a
-    player has at most 12 moves), not one Python iteration per step."""
-    n = len(values)
-    if n == 0:
-        return np.zeros(0, np.float32), np.zeros(0, np.float32)
-    if not last[-1]:
-        raise ValueError("the last step must end a trajectory")
-    v = values.astype(np.float64)
-    next_value = np.zeros(n)
-    next_value[:-1] = v[1:]
-    next_value[last] = 0.0
-    delta = rewards + gamma * next_value - v
-    ends = np.flatnonzero(last)
-    steps_to_end = ends[np.searchsorted(ends, np.arange(n))] - np.arange(n)
-    adv = np.zeros(n)
-    at = np.flatnonzero(steps_to_end == 0)
-    adv[at] = delta[at]
-    for k in range(1, int(steps_to_end.max()) + 1):
-        at = np.flatnonzero(steps_to_end == k)
-        adv[at] = delta[at] + gamma * lam * adv[at + 1]
-    advantages = adv.astype(np.float32)
-    return advantages, advantages + values
-
-
 def generate_groups(
     outputs: PolicyOutputs,
     specs: list[GroupSpec],
     opponents: list[Agent | None],
     temperature: float,
-    gamma: float,
-    lam: float,
 ) -> list[Rollout]:
     """Plays each group's ``spec.games`` games (even) against its opponent
     (None = self-play), all groups in one batch so that the learner is
@@ -184,21 +169,19 @@ def generate_groups(
         game, player = trajectory // 2, trajectory % 2
         margin = played.scores[game, player] - played.scores[game, 1 - player]
         rewards = np.where(last, np.sign(margin), 0).astype(np.float32)
-        values = recorded["val"][rows].astype(np.float32)
-        adv, ret = compute_gae(values, rewards, last, gamma, lam)
         results: dict[str, list[int]] = {}
         if opponent is not None:
             m = learner_margin[group_of == g]
-            results[spec.opponent] = [int((m > 0).sum()), int((m < 0).sum()), int((m == 0).sum())]
+            results[spec.pool_name] = [int((m > 0).sum()), int((m < 0).sum()), int((m == 0).sum())]
         rollouts.append(
             Rollout(
                 obs=recorded["obs"][rows],
                 mask=recorded["mask"][rows],
                 actions=recorded["act"][rows],
                 logp=recorded["logp"][rows].astype(np.float32),
-                values=values,
-                advantages=adv,
-                returns=ret,
+                values=recorded["val"][rows].astype(np.float32),
+                rewards=rewards,
+                ends=last,
                 results=results,
                 games=spec.games,
             )
@@ -207,14 +190,14 @@ def generate_groups(
 
 
 def _opponent_for(
-    name: str, seed: int, net_cfg: NetworkConfig, snapshots: dict[int, StateDict], temperature: float
+    spec: GroupSpec, net_cfg: NetworkConfig, snapshots: dict[int, StateDict], temperature: float
 ) -> Agent | None:
-    if name == "self":
+    if isinstance(spec.opponent, Snapshot):
+        net = net_from_numpy(net_cfg, snapshots[spec.opponent.iteration])
+        return NeuralAgent(net, False, temperature, spec.seed, str(spec.opponent))
+    if spec.opponent == "self":
         return None
-    if name.startswith("checkpoint:"):
-        k = int(name.split(":", 1)[1])
-        return NeuralAgent(net_from_numpy(net_cfg, snapshots[k]), False, temperature, seed, name)
-    return make(name, seed=seed)
+    return make(spec.opponent, seed=spec.seed)
 
 
 def run_groups(
@@ -223,11 +206,9 @@ def run_groups(
     specs: list[GroupSpec],
     snapshots: dict[int, StateDict],
     temperature: float,
-    gamma: float,
-    lam: float,
 ) -> list[Rollout]:
     """Worker entry point: rebuild the learner and play the groups."""
-    return play_groups(net_from_numpy(net_cfg, learner), specs, snapshots, temperature, gamma, lam)
+    return play_groups(net_from_numpy(net_cfg, learner), specs, snapshots, temperature)
 
 
 def play_groups(
@@ -235,12 +216,10 @@ def play_groups(
     specs: list[GroupSpec],
     snapshots: dict[int, StateDict],
     temperature: float,
-    gamma: float,
-    lam: float,
 ) -> list[Rollout]:
     """Plays each group against its opponent (seeded by the group's seed)."""
-    opponents = [_opponent_for(s.opponent, s.seed, net.cfg, snapshots, temperature) for s in specs]
-    return generate_groups(PolicyOutputs(net), specs, opponents, temperature, gamma, lam)
+    opponents = [_opponent_for(s, net.cfg, snapshots, temperature) for s in specs]
+    return generate_groups(PolicyOutputs(net), specs, opponents, temperature)
 
 
 def _worker_init() -> None:
@@ -269,11 +248,9 @@ class GameGenerator:
         specs: list[GroupSpec],
         snapshots: dict[int, StateDict],
         temperature: float,
-        gamma: float,
-        lam: float,
     ) -> Rollout:
         if self.num_workers == 0:
-            return Rollout.concat(play_groups(net, specs, snapshots, temperature, gamma, lam))
+            return Rollout.concat(play_groups(net, specs, snapshots, temperature))
         learner = self._share_weights(state_dict_to_numpy(net))
         shares = [list(range(w, len(specs), self.num_workers)) for w in range(self.num_workers)]
         shares = [share for share in shares if share]
@@ -281,9 +258,9 @@ class GameGenerator:
         for worker, share in enumerate(shares):
             mine = [specs[i] for i in share]
             # ship each worker only the snapshots its groups play against
-            used = {int(s.opponent.split(":", 1)[1]) for s in mine if s.opponent.startswith("checkpoint:")}
+            used = {s.opponent.iteration for s in mine if isinstance(s.opponent, Snapshot)}
             needed = {k: snapshots[k] for k in used}
-            pending.append(self._submit(worker, (net.cfg, learner, mine, needed, temperature, gamma, lam)))
+            pending.append(self._submit(worker, (net.cfg, learner, mine, needed, temperature)))
         ordered: list[Rollout | None] = [None] * len(specs)
         for share, handle in zip(shares, pending, strict=True):
             for i, part in zip(share, self._collect(handle), strict=True):

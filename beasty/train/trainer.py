@@ -33,10 +33,11 @@ from beasty.policy.network import PolicyValueNet, count_parameters
 from beasty.policy.weights import first_non_finite, save_weights
 from beasty.train.config import ConfigError, TrainConfig, config_from_dict
 from beasty.train.pool import AdaptiveOpponentPool
-from beasty.train.ppo import ppo_update
+from beasty.train.ppo import compute_gae, ppo_update
 from beasty.train.rollout import (
     GameGenerator,
     GroupSpec,
+    Snapshot,
     StateDict,
     state_dict_to_numpy,
 )
@@ -250,31 +251,27 @@ class Trainer:
         for name in sorted(counts):
             games = counts[name] * g.games_per_chunk
             seed = int(self.np_rng.integers(0, 2**62))
+            opponent: str | Snapshot = name
             if name == "checkpoint":
-                keys = sorted(self.snapshots)
-                name = f"checkpoint:{keys[int(self.np_rng.integers(len(keys)))]}"
-            specs.append(GroupSpec(name, games, seed))
+                iterations = sorted(self.snapshots)
+                opponent = Snapshot(iterations[int(self.np_rng.integers(len(iterations)))])
+            specs.append(GroupSpec(opponent, games, seed))
         return specs
 
     def run_iteration(self, generator: GameGenerator) -> dict[str, float]:
+        """One PPO iteration: collect games, compute advantages, update."""
         cfg, it = self.cfg, self.iteration
-        total = cfg.total_iterations
-        temperature = get_temperature(
-            it, total, cfg.temperature.start, cfg.temperature.end, cfg.temperature.decay
-        )
-        ent_coef = get_entropy_coef(it, total, cfg.entropy.start, cfg.entropy.end, cfg.entropy.decay)
-        lr = get_learning_rate(
-            it, total, cfg.ppo.learning_rate, cfg.ppo.min_learning_rate, cfg.ppo.warmup_iterations
-        )
+        temperature, ent_coef, lr = self.schedules(it)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         t0 = time.perf_counter()
-        specs = self.plan_groups()
-        data = generator.generate(
-            self.net, specs, self.snapshots, temperature, cfg.ppo.gamma, cfg.ppo.gae_lambda
-        )
+        rollout = generator.generate(self.net, self.plan_groups(), self.snapshots, temperature)
         t1 = time.perf_counter()
-        stats = ppo_update(self.net, self.optimizer, data, cfg.ppo, ent_coef, temperature, self.torch_gen)
+        advantages, returns = compute_gae(
+            rollout.values, rollout.rewards, rollout.ends, cfg.ppo.gamma, cfg.ppo.gae_lambda
+        )
+        stats = ppo_update(self.net, self.optimizer, rollout, advantages, returns, cfg.ppo, ent_coef,
+                           temperature, self.torch_gen)  # fmt: skip
         t2 = time.perf_counter()
         _check_finite(self.net, stats.loss, it + 1)
         self.iteration = it + 1
@@ -288,20 +285,30 @@ class Trainer:
                 "train/entropy_coef": ent_coef,
                 "train/temperature": temperature,
                 "train/learning_rate": lr,
-                "rollout/decisions": len(data),
-                "rollout/games": data.games,
-                "rollout/decisions_per_second": len(data) / max(t1 - t0, 1e-9),
+                "rollout/decisions": len(rollout),
+                "rollout/games": rollout.games,
+                "rollout/decisions_per_second": len(rollout) / max(t1 - t0, 1e-9),
                 "time/generation_seconds": t1 - t0,
                 "time/update_seconds": t2 - t1,
-                "time/decisions_per_second": len(data) / max(t2 - t0, 1e-9),
+                "time/decisions_per_second": len(rollout) / max(t2 - t0, 1e-9),
                 "pool/checkpoints": len(self.snapshots),
             }
         )
-        for name, (w, lo, d) in data.results.items():
-            m[f"rollout/win_rate/{name.split(':')[0]}"] = w / max(w + lo + d, 1)
+        for name, (w, lo, d) in rollout.results.items():
+            m[f"rollout/win_rate/{name}"] = w / max(w + lo + d, 1)
         for name, p in self.pool.probabilities(bool(self.snapshots)).items():
             m[f"pool/weight/{name}"] = p
         return m
+
+    def schedules(self, iteration: int) -> tuple[float, float, float]:
+        """The sampling temperature, entropy coefficient and learning rate at ``iteration``."""
+        cfg, total = self.cfg, self.cfg.total_iterations
+        t, e, p = cfg.temperature, cfg.entropy, cfg.ppo
+        return (
+            get_temperature(iteration, total, t.start, t.end, t.decay),
+            get_entropy_coef(iteration, total, e.start, e.end, e.decay),
+            get_learning_rate(iteration, total, p.learning_rate, p.min_learning_rate, p.warmup_iterations),
+        )
 
     def run_eval(self, games: int, seed: int) -> list[MatchResult]:
         agent = NeuralAgent(self.net, greedy=True)
@@ -313,10 +320,18 @@ class Trainer:
     def train(self, until: int | None = None) -> list[MatchResult]:
         """Runs iterations up to ``total_iterations`` (or ``until``, for a
         time-boxed part of a run: the state at ``until`` is checkpointed)."""
-        cfg = self.cfg
         if until is not None and until <= self.iteration:
             raise ConfigError(f"--until {until} must be after the current iteration {self.iteration}")
-        stop = cfg.total_iterations if until is None else min(until, cfg.total_iterations)
+        stop = self.cfg.total_iterations if until is None else min(until, self.cfg.total_iterations)
+        logger = self.open_run()
+        try:
+            decisions, elapsed = self.loop(stop, logger)
+        finally:
+            logger.close()
+        return self.close_run(decisions, elapsed)
+
+    def open_run(self) -> MetricsLogger:
+        """Prepares the run folder (writable, ``latest`` link, config) and its metrics log."""
         run_dir = self.run_dir
         try:
             check_writable(run_dir / "checkpoints", folder=True)
@@ -326,13 +341,18 @@ class Trainer:
         for tmp in remove_stale_temporaries(run_dir / "checkpoints"):
             self.echo(f"beasty train: removed {tmp}, left by an interrupted checkpoint write")
         name = "config.yaml" if self.resumed_from is None else f"config.resume_{self.resumed_from}.yaml"
-        (run_dir / name).write_text(yaml.safe_dump(cfg.to_dict()))
-        logger = MetricsLogger(run_dir, self.resumed_from)
-        bar: Any = None
-        gen = cfg.generation
+        (run_dir / name).write_text(yaml.safe_dump(self.cfg.to_dict()))
+        return MetricsLogger(run_dir, self.resumed_from)
+
+    def loop(self, stop: int, logger: MetricsLogger) -> tuple[int, float]:
+        """Iterations up to ``stop``, each logged, evaluated and checkpointed
+        when due; a signal ends the loop with a checkpoint.  The learner
+        decisions made and the seconds taken."""
+        cfg, gen = self.cfg, self.cfg.generation
         decisions, t_start = 0, time.perf_counter()
         self.interrupted_by = None
         saved: int | None = None
+        bar: Any = None
         try:
             with (
                 StopOnSignal(self.echo) as signals,
@@ -340,7 +360,7 @@ class Trainer:
             ):
                 # announced once a signal is sure to be caught (and to end in a checkpoint)
                 self.echo(
-                    f"beasty train: run {run_dir}, iterations {self.iteration}->{cfg.total_iterations}, "
+                    f"beasty train: run {self.run_dir}, iterations {self.iteration}->{cfg.total_iterations}, "
                     f"{count_parameters(self.net):,} parameters, {gen.games_per_iteration} games/iteration"
                 )
                 if cfg.progress:
@@ -353,14 +373,7 @@ class Trainer:
                     decisions += int(m["rollout/decisions"])
                     last = it == cfg.total_iterations
                     if it % cfg.eval.frequency == 0 or last:
-                        games = (cfg.eval.final_games or cfg.eval.games) if last else cfg.eval.games
-                        seed = FINAL_EVAL_SEED if last else EVAL_SEED + it * games
-                        for r in self.run_eval(games, seed):
-                            m[f"eval/win_rate/{r.opponent}"] = r.win_rate
-                            m[f"eval/margin/{r.opponent}"] = r.mean_margin
-                        m["eval/win_rate/all"] = sum(r.wins for r in self.last_eval) / sum(
-                            r.games for r in self.last_eval
-                        )
+                        m.update(self.eval_metrics(last))
                     m["time/loop_decisions_per_second"] = decisions / (time.perf_counter() - t_start)
                     logger.log(it, m)
                     if it % cfg.checkpoint_frequency == 0 or last or it == stop:
@@ -373,12 +386,28 @@ class Trainer:
                         bar.set_postfix(post)
                 self.interrupted_by = signals.received
                 if self.interrupted_by is not None and saved != self.iteration:
-                    saved = self.save_iteration()
+                    self.save_iteration()
         finally:
             if bar is not None:
                 bar.close()
-            logger.close()
-        elapsed = time.perf_counter() - t_start
+        return decisions, time.perf_counter() - t_start
+
+    def eval_metrics(self, last: bool) -> dict[str, float]:
+        """Evaluates the greedy learner (the final table on ``beasty eval``'s deals)."""
+        e = self.cfg.eval
+        games = (e.final_games or e.games) if last else e.games
+        seed = FINAL_EVAL_SEED if last else EVAL_SEED + self.iteration * games
+        m: dict[str, float] = {}
+        for r in self.run_eval(games, seed):
+            m[f"eval/win_rate/{r.opponent}"] = r.win_rate
+            m[f"eval/margin/{r.opponent}"] = r.mean_margin
+        m["eval/win_rate/all"] = sum(r.wins for r in self.last_eval) / sum(r.games for r in self.last_eval)
+        return m
+
+    def close_run(self, decisions: int, elapsed: float) -> list[MatchResult]:
+        """Reports the run: how to resume it, or its final table, throughput,
+        inference weights and curves."""
+        run_dir = self.run_dir
         if self.interrupted_by is not None:
             checkpoint = run_dir / "checkpoints" / f"iter_{self.iteration:04d}.pt"
             self.echo(
@@ -388,22 +417,16 @@ class Trainer:
             )
             return self.last_eval
         if self.last_eval:
-            write_json(
-                str(run_dir / "eval_final.json"),
-                self.last_eval,
-                {"iteration": self.iteration, "run": str(run_dir)},
-            )
-            self.echo(
-                format_table(
-                    self.last_eval, f"evaluation at iteration {self.iteration} (greedy, mirrored deals)"
-                )
-            )
+            meta = {"iteration": self.iteration, "run": str(run_dir)}
+            write_json(str(run_dir / "eval_final.json"), self.last_eval, meta)
+            title = f"evaluation at iteration {self.iteration} (greedy, mirrored deals)"
+            self.echo(format_table(self.last_eval, title))
         if decisions:
             self.echo(
                 f"training throughput: {decisions:,} learner decisions in {elapsed:.1f} s "
                 f"= {decisions / elapsed:,.0f} decisions/s (whole loop)"
             )
-        if self.iteration == cfg.total_iterations:
+        if self.iteration == self.cfg.total_iterations:
             weights = save_weights(run_dir / "policy.pt", self.net, self._about())
             self.echo(f"beasty train: wrote {weights} (inference weights: beasty eval --agent {weights})")
         self._draw_curves(run_dir)
