@@ -54,7 +54,7 @@ class Ladder:
     ratings: list[Rating]
     """Best first."""
     scores: dict[str, dict[str, float]]
-    """scores[a][b]: a's score rate against b."""
+    """``scores[a][b]``: a's score rate against b."""
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

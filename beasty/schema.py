@@ -13,6 +13,7 @@ training config (:mod:`beasty.train.config`), expert iteration's
 
 from __future__ import annotations
 
+import typing
 from typing import Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
@@ -32,18 +33,22 @@ class Schema(BaseModel):
     )
 
 
+def _number(x: float) -> str:
+    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
+
+
 def within(low: float, high: float, *, open_low: bool = False, open_high: bool = False) -> AfterValidator:
     """A field's range, ``[low, high]`` (an end left out with ``open_low`` or
     ``open_high``), checked with the message every config error uses."""
-    text = f"{'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+    text = f"{'(' if open_low else '['}{_number(low)}, {_number(high)}{')' if open_high else ']'}"
 
     def check(value: Any) -> Any:
-        if not (low < value if open_low else low <= value) or not (
-            value < high if open_high else value <= high
-        ):
+        above = low < value if open_low else low <= value
+        if not above or not (value < high if open_high else value <= high):
             raise ValueError(f"must be in {text}, got {value!r}")
         return value
 
+    check.allowed = text  # type: ignore[attr-defined]  # read by describe()
     return AfterValidator(check)
 
 
@@ -55,6 +60,7 @@ def one_of(choices: tuple[str, ...]) -> AfterValidator:
             raise ValueError(f"must be one of {', '.join(choices)}, got {value!r}")
         return value
 
+    check.allowed = " / ".join(choices)  # type: ignore[attr-defined]  # read by describe()
     return AfterValidator(check)
 
 
@@ -105,14 +111,38 @@ def parse(model: type[S], data: Any, error: type[Exception]) -> S:
         raise error(explain(e)) from None
 
 
-def describe(model: type[Schema], prefix: str = "") -> list[tuple[str, str, str]]:
-    """(dotted key, default, description) per setting, nested schemas
+def _allowed(spec: Any) -> str:
+    """The values a field takes: its declared range or choices, else its type."""
+    for item in spec.metadata:
+        allowed = getattr(getattr(item, "func", None), "allowed", None)
+        if allowed is not None:
+            return str(allowed)
+    args: tuple[Any, ...] = typing.get_args(spec.annotation)
+    if typing.get_origin(spec.annotation) is dict:
+        for item in getattr(args[1], "__metadata__", ()):
+            allowed = getattr(getattr(item, "func", None), "allowed", None)
+            if allowed is not None:
+                return f"a mapping, each value in {allowed}"
+    for arg in args if type(None) in args else ():  # an optional range: X | None
+        for item in getattr(arg, "__metadata__", ()):
+            allowed = getattr(getattr(item, "func", None), "allowed", None)
+            if allowed is not None:
+                return f"{allowed} or null"
+    names = {bool: "true / false", str: "text", int: "an integer", float: "a number"}
+    return names.get(spec.annotation, str(spec.annotation).replace("typing.", ""))
+
+
+def describe(settings: type[Schema] | Schema, prefix: str = "") -> list[tuple[str, str, str, str]]:
+    """(dotted key, default, allowed values, description) per setting of a
+    schema, or of one instance (its values as the defaults), nested schemas
     flattened: the docs' tables come from here."""
+    instance = settings if isinstance(settings, Schema) else settings()
     rows = []
-    for name, spec in model.model_fields.items():
-        default = spec.get_default(call_default_factory=True)
-        if isinstance(default, Schema):
-            rows += describe(type(default), f"{prefix}{name}.")
+    for name, spec in type(instance).model_fields.items():
+        value = getattr(instance, name)
+        if isinstance(value, Schema):
+            rows += describe(value, f"{prefix}{name}.")
         else:
-            rows.append((prefix + name, repr(default), (spec.description or "").replace("\n", " ")))
+            text = " ".join((spec.description or "").split())
+            rows.append((prefix + name, repr(value), _allowed(spec), text))
     return rows

@@ -50,7 +50,7 @@ def test_a_cython_extension_built_against_beasty_steps_the_same_games(tmp_path):
 
 
 def test_the_plain_cmake_build_makes_a_bench_main_that_plays(tmp_path):
-    """The README's C-only build: the core and bench_main, no Python or Cython."""
+    """The C-only build of docs/BENCHMARKS.md: the core and bench_main, no Python or Cython."""
     cmake = shutil.which("cmake")
     assert cmake, "cmake is in the test extras"
     build = tmp_path / "build-c"

@@ -105,17 +105,17 @@ ISMCTS_SETTINGS: dict[str, Any] = {
 }
 
 #: The search with scripted rollouts that was the champion before expert
-#: iteration (README, "Search"): IS-MCTS at under 10 ms per decision on one
+#: iteration (docs/SEARCH.md): IS-MCTS at under 10 ms per decision on one
 #: core; the opponent's tree moves follow the opponent model that its own
 #: earlier moves make most likely, hands weighed by them too.
 ROLLOUT_CHAMPION_SETTINGS: dict[str, Any] = {
     "algorithm": "ismcts",
-    "simulations": 1500,  # about 9.5 ms per decision on one core (README)
+    "simulations": 1500,  # about 9.9 ms per decision on one core (docs/SEARCH.md)
     "exploration": 1.2,
     "margin_weight": 0.0,
     # solving the last six cards exactly (for the result alone) beats
     # rolling them out: +1.5 points against outcome_heuristic, +2.7 against
-    # ismcts (README, "Search and the champion")
+    # ismcts (docs/SEARCH.md)
     "endgame_cards": 6,
     "infer_hands": True,
     "model_in_tree": True,
@@ -124,7 +124,7 @@ ROLLOUT_CHAMPION_SETTINGS: dict[str, Any] = {
     "model_epsilon": 0.02,
     # 4 to 1 on "none of the models" at the start: a player that plans is
     # not mistaken for a greedy one (+2.4 points against ismcts, the same
-    # against the ten; README, "Search")
+    # against the ten; docs/SEARCH.md)
     "unknown_prior": 4.0,
 }
 
@@ -142,10 +142,10 @@ CHAMPION_V1_SETTINGS: dict[str, Any] = {
 
 #: The champion: the same search guided by the network shipped in the
 #: package (beasty/agents/models/expert.npz, evaluated in C), trained by
-#: expert iteration on the search's own games (README, "Expert
-#: iteration"): PUCT with the network's prior, the network's value at new
-#: leaves instead of rollouts, and twice as many simulations in the same
-#: time (under 10 ms per decision on one core).
+#: expert iteration on the search's own games (docs/EXPERT.md): PUCT with
+#: the network's prior, the network's value at new leaves instead of
+#: rollouts, and twice as many simulations in the same time (under 10 ms per
+#: decision on one core).
 CHAMPION_SETTINGS: dict[str, Any] = {
     **ROLLOUT_CHAMPION_SETTINGS,
     "simulations": 2500,

@@ -9,7 +9,7 @@ import os
 
 # torch's OpenMP threads busy-wait between parallel regions unless told
 # otherwise: on a loaded machine that cut the trainer to a seventh of its
-# speed instead of the half a fair share gives (README, "Threads and
+# speed instead of the half a fair share gives (docs/TRAINING.md, "Threads and
 # processes").  Passive waiting unless the user chose, set here, before
 # beasty's first torch import (beasty.train imports torch through here too).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

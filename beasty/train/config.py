@@ -32,21 +32,31 @@ class ConfigError(ValueError):
 
 class PPOConfig(Schema):
     learning_rate: Annotated[float, within(0, 10, open_low=True)] = 3e-4
+    """Adam's learning rate at the start (after any warm-up)."""
     min_learning_rate: Annotated[float, within(0, 10)] = 1e-5
     """Linear decay target at the last iteration (at most learning_rate)."""
     warmup_iterations: Annotated[int, within(0, MAX_ITERATIONS)] = 0
+    """Iterations of linear warm-up from 0 to learning_rate."""
     gamma: Annotated[float, within(0, 1, open_low=True)] = 0.99
+    """Discount per learner move."""
     gae_lambda: Annotated[float, within(0, 1)] = 0.95
+    """GAE's lambda: 0 bootstraps from the next value, 1 uses the whole return."""
     clip_epsilon: Annotated[float, within(0, 10, open_low=True)] = 0.2
+    """Clip range of the probability ratio."""
     value_clip: Annotated[float, within(0, 1e6)] = 0.2
     """Clip range of the value around the rollout value (0 disables)."""
     value_coef: Annotated[float, within(0, 1e6)] = 0.5
+    """Weight of the value loss."""
     epochs: Annotated[int, within(1, 1000)] = 4
+    """Passes over the iteration's decisions."""
     minibatch_size: Annotated[int, within(1, 2**20)] = 1024
+    """Decisions per optimiser step."""
     max_grad_norm: Annotated[float, within(0, 1e6, open_low=True)] = 0.5
+    """Gradients are scaled down to at most this global norm."""
     target_kl: Annotated[float, within(0, 1e6, open_low=True)] | None = None
     """Stop the epoch loop once the approximate KL exceeds this."""
     normalize_advantages: bool = True
+    """Standardise the advantages within each minibatch."""
 
     @model_validator(mode="after")
     def _decays_to_below_start(self) -> PPOConfig:
@@ -60,8 +70,11 @@ class PPOConfig(Schema):
 
 class ScheduleConfig(Schema):
     start: Annotated[float, within(0, 1e3)] = 1.0
+    """The value at the first iteration."""
     end: Annotated[float, within(0, 1e3)] = 1.0
+    """The value at total_iterations."""
     decay: Annotated[str, one_of(DECAYS)] = "linear"
+    """The path from start to end (beasty/train/schedules.py)."""
 
     @model_validator(mode="after")
     def _exponential_needs_positive(self) -> ScheduleConfig:
@@ -78,9 +91,11 @@ class OpponentConfig(Schema):
     adaptive: bool = True
     """Recompute weights after each evaluation: max(1 - win_rate, min_weight)."""
     min_weight: Annotated[float, within(0, 1, open_low=True)] = 0.05
+    """The adaptive weights' floor, so no opponent is ever dropped."""
     pool_checkpoint_frequency: Iterations = 10
     """Snapshot the learner into the checkpoint pool every N iterations."""
     max_checkpoints: Annotated[int, within(1, 1000)] = 10
+    """Snapshots kept in the pool (the oldest leave first)."""
 
     @field_validator("weights")
     @classmethod
@@ -95,6 +110,7 @@ class OpponentConfig(Schema):
 
 class GenerationConfig(Schema):
     games_per_iteration: Annotated[int, within(2, 2**20)] = 256
+    """Games played per iteration, in chunks of games_per_chunk."""
     games_per_chunk: Annotated[int, within(2, 2**20)] = 64
     """Games per opponent draw; each chunk is one GameBatch vs one opponent type (even: mirrored deals)."""
     backend: Annotated[str, one_of(GENERATION_BACKENDS)] = "inprocess"
@@ -129,6 +145,7 @@ class EvalConfig(Schema):
     games: Annotated[int, within(2, 10**7)] = 200
     """Games per opponent (even: each deal from both seats)."""
     opponents: list[str] = Field(default_factory=lambda: list(OPPONENT_NAMES))
+    """The reference opponents the greedy learner is evaluated against."""
     final_games: Annotated[int, within(0, 10**7)] = 0
     """Games per opponent for the final table (0 = same as games)."""
 
@@ -157,10 +174,15 @@ def _folder(path: str) -> str:
 
 class TrainConfig(Schema):
     run_name: Annotated[str, AfterValidator(_run_name)] = "beasty"
+    """The run's folder inside out_dir (a new one, -2, -3..., if it holds a run)."""
     out_dir: Annotated[str, AfterValidator(_folder)] = "runs"
+    """Where run folders go (out_dir/latest links to the newest)."""
     seed: Annotated[int, within(0, 2**64 - 1)] = 0
+    """Seeds the network, the deals, the opponent draws and the sampling."""
     total_iterations: Iterations = 50
+    """Iterations of the whole run (the schedules' length)."""
     checkpoint_frequency: Iterations = 10
+    """Checkpoint every N iterations (and after the last)."""
     resume_from: str | None = None
     """Checkpoint to continue from (its iteration, model, optimiser, pool, RNG)."""
     start_iteration: Annotated[int, within(0, MAX_ITERATIONS)] | None = None
@@ -168,6 +190,7 @@ class TrainConfig(Schema):
     num_threads: Annotated[int, within(0, 1024)] = 0
     """torch intra-op threads in the main process (0 = torch default)."""
     progress: bool = True
+    """A progress bar on the terminal."""
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     ppo: PPOConfig = Field(default_factory=PPOConfig)
     entropy: ScheduleConfig = Field(default_factory=lambda: ScheduleConfig(start=0.04, end=0.01))

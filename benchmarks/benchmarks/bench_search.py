@@ -27,7 +27,7 @@ def agent_for(case: str):
     name, sims = case.split("@")
     return make(name, simulations=int(sims))
 POSITIONS = 48
-STRENGTH_GAMES = 2000  # the figure the README reports; asv: `track_win_rate_vs_outcome`
+STRENGTH_GAMES = 2000  # the figure docs/SEARCH.md reports; asv: `track_win_rate_vs_outcome`
 
 
 def positions(count: int = POSITIONS, seed: int = 0) -> tuple[GameBatch, np.ndarray]:
