@@ -270,7 +270,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     except ImportError as e:  # pragma: no cover - depends on the extra
         raise SystemExit(f"beasty: training needs the train extra (pip install 'beasty[train]'): {e}") from e
     try:
-        cfg = load_config(args.config, _parse_overrides(args.set))
+        overrides = _parse_overrides(args.set)
+        cfg = load_config(args.config, overrides, on_note=lambda note: print(f"beasty: {note}"))
         trainer = Trainer(cfg)
         trainer.train(until=args.until)
     except (ConfigError, CheckpointError, TrainingDiverged) as e:
@@ -386,7 +387,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     tr = sub.add_parser("train", help="train a PPO agent from a YAML config")
     tr.add_argument(
         "--config", required=True,
-        help="a YAML file, or a shipped config: default (the README's run), long, smoke, iter600_to_1000",
+        help="a YAML file (today's format or the original plan's), or a shipped config: default (the set-up "
+        "command's run), long, smoke, iter600_to_1000, plan_iter600_to_1000",
     )  # fmt: skip
     tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     tr.add_argument("--until", type=int, help="stop (and checkpoint) at this iteration; resume later")

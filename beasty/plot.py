@@ -26,6 +26,7 @@ TRAINING_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("policy loss", ("train/policy_loss",)),
     ("value loss", ("train/value_loss",)),
     ("gradient norm", ("train/grad_norm_pre_clip", "train/grad_norm_post_clip")),
+    ("exploiters' win rate (exploit-patch cycles)", ("exploit/win_rate",)),
     ("decisions / s", ("time/decisions_per_second", "rollout/decisions_per_second",
                        "time/loop_decisions_per_second")),
 )  # fmt: skip
@@ -112,8 +113,9 @@ def plot_run(run_dir: str | Path, out_dir: str | Path | None = None) -> list[Pat
         ax.legend(fontsize=8, ncol=2, loc="lower right")
     written.append(_save(fig, out / "win_rates.png", plt))
 
-    fig, axes = plt.subplots(2, 3, figsize=(14, 7))
-    for ax, (title, keys) in zip(axes.flat, TRAINING_PANELS, strict=True):
+    fig, axes = plt.subplots(2, 4, figsize=(18, 7))
+    axes.flat[-1].set_axis_off()  # seven panels
+    for ax, (title, keys) in zip(axes.flat, TRAINING_PANELS, strict=False):
         for key in keys:
             if key in metrics:
                 at, values = zip(*metrics[key], strict=True)

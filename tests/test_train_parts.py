@@ -206,7 +206,7 @@ def test_spawn_workers_produce_the_same_games():
     net = PolicyValueNet(SMALL)
     from beasty.train.rollout import state_dict_to_numpy
 
-    snapshots = {5: state_dict_to_numpy(PolicyValueNet(SMALL)), 7: state_dict_to_numpy(PolicyValueNet(SMALL))}
+    snapshots = {Snapshot(k): state_dict_to_numpy(PolicyValueNet(SMALL)) for k in (5, 7)}
     specs = [GroupSpec("self", 8, 1), GroupSpec("random", 8, 2), GroupSpec(Snapshot(7), 8, 3)]
     local = GameGenerator(0).generate(net, specs, snapshots, 0.8)
     with GameGenerator(2) as gen:
@@ -225,7 +225,7 @@ def test_ray_actors_produce_the_same_games():
 
     torch.manual_seed(2)
     net = PolicyValueNet(SMALL)
-    snapshots = {3: state_dict_to_numpy(PolicyValueNet(SMALL))}
+    snapshots = {Snapshot(3): state_dict_to_numpy(PolicyValueNet(SMALL))}
     specs = [GroupSpec("self", 8, 1), GroupSpec("heuristic", 8, 2), GroupSpec(Snapshot(3), 8, 3)]
     with RayGameGenerator(2) as gen:
         for _version in range(2):

@@ -86,6 +86,12 @@ def _check_fields(data: dict[str, Any], path: Path) -> None:
         "snapshots must map iterations to state dicts of tensors",
     )
     need(all(isinstance(k, str) and k.isdigit() for k in snapshots), "snapshot keys must be iterations")
+    exploiters = data.get("exploiters", {})  # absent from checkpoints older than exploit-patch cycles
+    need(
+        isinstance(exploiters, dict) and all(tensors(sd) for sd in exploiters.values())
+        and all(isinstance(k, str) and k.isdigit() for k in exploiters),
+        "exploiters must map iterations to state dicts of tensors",
+    )  # fmt: skip
     bad = first_non_finite(data["model"], "model")
     need(bad is None, f"{bad} is not finite")
 

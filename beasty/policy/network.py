@@ -176,7 +176,7 @@ def c_weights(net: PolicyValueNet) -> npt.NDArray[np.float32]:
     parts = []
     for weight, bias in [*((m.weight, m.bias) for m in hidden), (head_weight, head_bias)]:
         parts += [weight.detach().T.reshape(-1), bias.detach()]
-    return torch.cat(parts).numpy().astype(np.float32)
+    return torch.cat(parts).cpu().numpy().astype(np.float32)
 
 
 def load_c_weights(net: PolicyValueNet, weights: npt.NDArray[np.float32]) -> None:
@@ -235,10 +235,10 @@ class PolicyOutputs:
             return out[:, :NUM_ACTIONS], out[:, NUM_ACTIONS]
         was_training = self.net.training
         self.net.eval()
-        with torch.no_grad():
-            logits, values = self.net(torch.from_numpy(obs))
+        with torch.no_grad():  # one batch per call, on the network's device
+            logits, values = self.net(torch.from_numpy(obs).to(self._params[0].device))
         self.net.train(was_training)
-        return logits.numpy(), values.numpy()
+        return logits.cpu().numpy(), values.cpu().numpy()
 
 
 def sample_actions(

@@ -59,7 +59,7 @@ def first_non_finite(value: Any, where: str) -> str | None:
 def save_weights(path: str | Path, net: PolicyValueNet, about: dict[str, Any] | None = None) -> Path:
     """Writes ``net``'s configuration and parameters (and ``about``: plain
     strings and numbers describing how it was trained) atomically."""
-    state = {name: tensor.detach().clone() for name, tensor in net.state_dict().items()}
+    state = {name: tensor.detach().cpu().clone() for name, tensor in net.state_dict().items()}
     bad = first_non_finite(state, "state_dict")
     if bad:
         raise WeightsError(f"refusing to save non-finite weights ({bad})")

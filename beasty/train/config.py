@@ -6,10 +6,13 @@ naming the offending key, so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
+import torch
 import yaml
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
@@ -17,11 +20,13 @@ from beasty.agents import OPPONENT_NAMES
 from beasty.files import load_yaml
 from beasty.policy.network import NetworkConfig
 from beasty.schema import Schema, one_of, parse, within
+from beasty.train.plan import PlanError, from_plan, is_plan
 from beasty.train.schedules import DECAYS
 
 POOL_SPECIAL = ("self", "checkpoint")
 GENERATION_BACKENDS = ("inprocess", "processes", "ray")
 MAX_ITERATIONS = 10**7
+DEVICES = ("auto", "cpu", "cuda")
 SHIPPED = resources.files("beasty") / "configs"
 Iterations = Annotated[int, within(1, MAX_ITERATIONS)]
 
@@ -83,6 +88,27 @@ class ScheduleConfig(Schema):
         return self
 
 
+def _even_games(games: int) -> int:
+    if games % 2:
+        raise ValueError(f"must be even (mirrored deals), got {games}")
+    return games
+
+
+class ExploitPatchConfig(Schema):
+    interval: Annotated[int, within(0, MAX_ITERATIONS)] = 0
+    """Every N iterations train a fresh exploiter against the frozen learner (0: never)."""
+    iterations: Annotated[int, within(1, 100_000)] = 50
+    """PPO iterations of each exploiter."""
+    games: Annotated[int, within(2, 2**20)] = 128
+    """Games per exploiter iteration, all against the frozen learner (even: mirrored deals)."""
+    eval_games: Annotated[int, within(2, 10**6)] = 200
+    """Mirrored games measuring the exploiter's win rate against the learner (even)."""
+    keep_threshold: Annotated[float, within(0, 1)] = 0.55
+    """An exploiter joins the opponent pool only if it wins at least this share."""
+
+    _games_even = field_validator("games", "eval_games")(_even_games)
+
+
 class OpponentConfig(Schema):
     weights: dict[str, Annotated[float, within(0, 1e6)]] = Field(
         default_factory=lambda: {"self": 0.4, "checkpoint": 0.1, **{n: 0.05 for n in OPPONENT_NAMES}}
@@ -96,6 +122,7 @@ class OpponentConfig(Schema):
     """Snapshot the learner into the checkpoint pool every N iterations."""
     max_checkpoints: Annotated[int, within(1, 1000)] = 10
     """Snapshots kept in the pool (the oldest leave first)."""
+    exploit_patch: ExploitPatchConfig = Field(default_factory=ExploitPatchConfig)
 
     @field_validator("weights")
     @classmethod
@@ -131,12 +158,6 @@ class RayConfig(Schema):
     address: str = ""
     """"" starts a local Ray with async_num_workers CPUs; else ray.init's
     address ("auto", "ray://head:10001") of an existing cluster."""
-
-
-def _even_games(games: int) -> int:
-    if games % 2:
-        raise ValueError(f"must be even (mirrored deals), got {games}")
-    return games
 
 
 class EvalConfig(Schema):
@@ -191,6 +212,8 @@ class TrainConfig(Schema):
     """torch intra-op threads in the main process (0 = torch default)."""
     progress: bool = True
     """A progress bar on the terminal."""
+    device: Annotated[str, one_of(DEVICES)] = "auto"
+    """Where the networks train: auto (a GPU when torch sees one), cpu or cuda; games are played in C."""
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     ppo: PPOConfig = Field(default_factory=PPOConfig)
     entropy: ScheduleConfig = Field(default_factory=lambda: ScheduleConfig(start=0.04, end=0.01))
@@ -236,6 +259,17 @@ def config_from_dict(data: dict[str, Any]) -> TrainConfig:
     return parse(TrainConfig, _upgrade(data), ConfigError)
 
 
+def torch_device(name: str) -> torch.device:
+    """The torch device of a ``device`` setting; ConfigError for cuda without a GPU."""
+    if name not in DEVICES:
+        raise ConfigError(f"device must be one of {', '.join(DEVICES)}, got {name!r}")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device cuda: torch sees no GPU here (set device: cpu or auto)")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
 def shipped_configs() -> list[str]:
     """The names of the configs inside the package (``beasty/configs``)."""
     return sorted(p.name[:-5] for p in SHIPPED.iterdir() if p.name.endswith(".yaml"))
@@ -249,9 +283,13 @@ def resolve_config(path: str | Path) -> Path:
     return Path(text)
 
 
-def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
+def load_config(
+    path: str | Path, overrides: dict[str, Any] | None = None, on_note: Callable[[str], None] | None = None
+) -> TrainConfig:
     """Reads a YAML config (a file, or a shipped config's name: see
-    :func:`shipped_configs`); ``overrides`` maps dotted keys to values."""
+    :func:`shipped_configs`); ``overrides`` maps dotted keys to values.  A
+    file in the original plan's format (:mod:`beasty.train.plan`) is read
+    into today's first, ``on_note`` hearing what of it does not apply as written."""
     path = resolve_config(path)
     try:
         text = path.read_text()
@@ -266,6 +304,13 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Tr
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the config must be a YAML mapping at the top level")
+    if is_plan(data):
+        try:
+            data, notes = from_plan(data)
+        except PlanError as e:
+            raise ConfigError(f"{path}: {e}") from e
+        for note in notes:
+            (on_note or warnings.warn)(f"{path.name}: {note}")
     for dotted, value in (overrides or {}).items():
         node = data
         *parents, leaf = dotted.split(".")

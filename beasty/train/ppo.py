@@ -123,9 +123,10 @@ def ppo_update(
     temperature: float,
     generator: torch.Generator,
 ) -> UpdateStats:
-    """``cfg.epochs`` passes over the rollout in shuffled minibatches."""
-    columns = [torch.from_numpy(c) for c in (data.obs, data.mask, data.actions, data.logp, data.values,
-                                             advantages, returns)]  # fmt: skip
+    """``cfg.epochs`` passes over the rollout in shuffled minibatches, on the network's device."""
+    device = next(net.parameters()).device
+    columns = [torch.from_numpy(c).to(device) for c in (data.obs, data.mask, data.actions, data.logp,
+                                                        data.values, advantages, returns)]  # fmt: skip
     n = len(data)
     params = [p for p in net.parameters() if p.requires_grad]
     sums: dict[str, float] = {}
@@ -135,7 +136,7 @@ def ppo_update(
     per_epoch = max(1, -(-n // cfg.minibatch_size))
     net.train()
     for _epoch in range(cfg.epochs):
-        perm = torch.randperm(n, generator=generator)
+        perm = torch.randperm(n, generator=generator).to(device)
         # shuffled once per epoch (index_select: 3x faster than indexing); minibatches are then slices
         shuffled = [c.index_select(0, perm) for c in columns]
         for start in range(0, n, cfg.minibatch_size):

@@ -2,9 +2,9 @@
 
 Each :class:`GroupSpec` is a group of games against one opponent: "self"
 (both seats are the learner and both are trained), a :class:`Snapshot` (the
-learner as it was at an earlier iteration, sampling at the learner's
-temperature), "random" (the C random agent) or one of the scripted
-opponents.  All groups play in one
+learner as it was at an earlier iteration, or an exploiter trained against
+it, sampling at the learner's temperature), "random" (the C random agent)
+or one of the scripted opponents.  All groups play in one
 :class:`GameBatch`, each as if it were alone.  Deals are mirrored (deal d
 is played from both seats), so the learner trains as first and second
 mover alike.  The learner samples from softmax(logits / T) and stores the
@@ -39,12 +39,14 @@ StateDict = dict[str, npt.NDArray[Any]]
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The learner as it was after ``iteration`` (an opponent of the pool)."""
+    """A network of the pool: the learner as it was after ``iteration``, or
+    (``exploiter``) the exploiter trained against it then."""
 
     iteration: int
+    exploiter: bool = False
 
     def __str__(self) -> str:
-        return f"checkpoint:{self.iteration}"
+        return f"{'exploiter' if self.exploiter else 'checkpoint'}:{self.iteration}"
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,11 @@ class GroupSpec:
 
     @property
     def pool_name(self) -> str:
-        """The opponent's name in the pool: snapshots are all "checkpoint"."""
-        return "checkpoint" if isinstance(self.opponent, Snapshot) else self.opponent
+        """The opponent's name in the pool: the learner's snapshots are all
+        "checkpoint", each exploiter is a member of its own."""
+        if isinstance(self.opponent, Snapshot):
+            return str(self.opponent) if self.opponent.exploiter else "checkpoint"
+        return self.opponent
 
 
 @dataclass
@@ -190,10 +195,10 @@ def generate_groups(
 
 
 def _opponent_for(
-    spec: GroupSpec, net_cfg: NetworkConfig, snapshots: dict[int, StateDict], temperature: float
+    spec: GroupSpec, net_cfg: NetworkConfig, snapshots: dict[Snapshot, StateDict], temperature: float
 ) -> Agent | None:
     if isinstance(spec.opponent, Snapshot):
-        net = net_from_numpy(net_cfg, snapshots[spec.opponent.iteration])
+        net = net_from_numpy(net_cfg, snapshots[spec.opponent])
         return NeuralAgent(net, False, temperature, spec.seed, str(spec.opponent))
     if spec.opponent == "self":
         return None
@@ -204,7 +209,7 @@ def run_groups(
     net_cfg: NetworkConfig,
     learner: StateDict,
     specs: list[GroupSpec],
-    snapshots: dict[int, StateDict],
+    snapshots: dict[Snapshot, StateDict],
     temperature: float,
 ) -> list[Rollout]:
     """Worker entry point: rebuild the learner and play the groups."""
@@ -214,7 +219,7 @@ def run_groups(
 def play_groups(
     net: PolicyValueNet,
     specs: list[GroupSpec],
-    snapshots: dict[int, StateDict],
+    snapshots: dict[Snapshot, StateDict],
     temperature: float,
 ) -> list[Rollout]:
     """Plays each group against its opponent (seeded by the group's seed)."""
@@ -246,7 +251,7 @@ class GameGenerator:
         self,
         net: PolicyValueNet,
         specs: list[GroupSpec],
-        snapshots: dict[int, StateDict],
+        snapshots: dict[Snapshot, StateDict],
         temperature: float,
     ) -> Rollout:
         if self.num_workers == 0:
@@ -258,8 +263,7 @@ class GameGenerator:
         for worker, share in enumerate(shares):
             mine = [specs[i] for i in share]
             # ship each worker only the snapshots its groups play against
-            used = {s.opponent.iteration for s in mine if isinstance(s.opponent, Snapshot)}
-            needed = {k: snapshots[k] for k in used}
+            needed = {s.opponent: snapshots[s.opponent] for s in mine if isinstance(s.opponent, Snapshot)}
             pending.append(self._submit(worker, (net.cfg, learner, mine, needed, temperature)))
         ordered: list[Rollout | None] = [None] * len(specs)
         for share, handle in zip(shares, pending, strict=True):

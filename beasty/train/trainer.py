@@ -1,5 +1,5 @@
-"""The training loop: generate games, PPO update, snapshot, evaluate,
-checkpoint, log (TensorBoard + CSV + progress bar)."""
+"""The training loop: generate games, PPO update, snapshot, exploit-patch
+cycles, evaluate, checkpoint, log (TensorBoard + CSV + progress bar)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ import torch
 import yaml
 
 from beasty.agents.neural import NeuralAgent
-from beasty.evaluate import evaluate, format_table, write_json
+from beasty.evaluate import evaluate, format_table, play_match, write_json
 from beasty.files import check_writable
-from beasty.match import MatchResult
+from beasty.match import MatchResult, derive_seed
 from beasty.policy.checkpoint import (
     CheckpointError,
     load_checkpoint,
@@ -31,7 +31,7 @@ from beasty.policy.checkpoint import (
 )
 from beasty.policy.network import PolicyValueNet, count_parameters
 from beasty.policy.weights import first_non_finite, save_weights
-from beasty.train.config import ConfigError, TrainConfig, config_from_dict
+from beasty.train.config import ConfigError, TrainConfig, config_from_dict, torch_device
 from beasty.train.pool import AdaptiveOpponentPool
 from beasty.train.ppo import compute_gae, ppo_update
 from beasty.train.rollout import (
@@ -39,11 +39,13 @@ from beasty.train.rollout import (
     GroupSpec,
     Snapshot,
     StateDict,
+    net_from_numpy,
     state_dict_to_numpy,
 )
 from beasty.train.schedules import get_entropy_coef, get_learning_rate, get_temperature
 
 EVAL_SEED = 1_000_000_000
+EXPLOIT_SEED = 2_000_000_000
 #: The final table plays the deals `beasty eval` plays by default (seed 0),
 #: so the two give the same numbers for the same checkpoint.
 FINAL_EVAL_SEED = 0
@@ -149,7 +151,8 @@ class Trainer:
         if cfg.num_threads:
             torch.set_num_threads(cfg.num_threads)
         torch.manual_seed(cfg.seed)
-        self.net = PolicyValueNet(cfg.network)
+        self.device = torch_device(cfg.device)
+        self.net = PolicyValueNet(cfg.network).to(self.device)
         # fused: one kernel for all parameters, 6x faster per step on CPU than the per-tensor loop
         self.optimizer = torch.optim.Adam(
             self.net.parameters(), lr=cfg.ppo.learning_rate, eps=1e-5, fused=True
@@ -159,10 +162,14 @@ class Trainer:
         self.np_rng = np.random.default_rng(cfg.seed)
         self.torch_gen = torch.Generator().manual_seed(cfg.seed)
         self.snapshots: dict[int, StateDict] = {}
+        self.exploiters: dict[int, StateDict] = {}
+        """The kept exploiters, by the iteration whose learner they were trained against."""
         self.iteration = 0
         self.interrupted_by: int | None = None
         """The signal that stopped the last :meth:`train` early, if any."""
         self.last_eval: list[MatchResult] = []
+        self.exploiter_eval: list[MatchResult] = []
+        """The last evaluation against the kept exploiters."""
         self.resumed_from: int | None = None
         self.run_dir = cfg.run_dir
         if not cfg.resume_from:
@@ -185,11 +192,14 @@ class Trainer:
         return {
             "iteration": self.iteration,
             "config": yaml.safe_dump(self.cfg.to_dict()),
-            "model": self.net.state_dict(),
+            "model": {k: v.cpu() for k, v in self.net.state_dict().items()},  # loads on any device
             "optimizer": self.optimizer.state_dict(),
             "pool": self.pool.state_dict(),
             "snapshots": {
                 str(k): {n: torch.from_numpy(v) for n, v in sd.items()} for k, sd in self.snapshots.items()
+            },
+            "exploiters": {
+                str(k): {n: torch.from_numpy(v) for n, v in sd.items()} for k, sd in self.exploiters.items()
             },
             "rng": {
                 "numpy": json.dumps(self.np_rng.bit_generator.state),
@@ -234,6 +244,10 @@ class Trainer:
             self.snapshots = {
                 int(k): {n: t.numpy().copy() for n, t in sd.items()} for k, sd in data["snapshots"].items()
             }
+            self.exploiters = {
+                int(k): {n: t.numpy().copy() for n, t in sd.items()}
+                for k, sd in data.get("exploiters", {}).items()
+            }
             rng = data["rng"]
             self.np_rng.bit_generator.state = json.loads(rng["numpy"])
             self.torch_gen.set_state(rng["torch_generator"])
@@ -251,12 +265,22 @@ class Trainer:
         for name in sorted(counts):
             games = counts[name] * g.games_per_chunk
             seed = int(self.np_rng.integers(0, 2**62))
-            opponent: str | Snapshot = name
+            opponent: str | Snapshot = self.exploiter_members().get(name, name)
             if name == "checkpoint":
                 iterations = sorted(self.snapshots)
                 opponent = Snapshot(iterations[int(self.np_rng.integers(len(iterations)))])
             specs.append(GroupSpec(opponent, games, seed))
         return specs
+
+    def exploiter_members(self) -> dict[str, Snapshot]:
+        """The kept exploiters by their names in the pool."""
+        return {str(e): e for e in (Snapshot(k, exploiter=True) for k in self.exploiters)}
+
+    def pool_networks(self) -> dict[Snapshot, StateDict]:
+        """The weights of every network opponent: the learner's snapshots and the exploiters."""
+        networks = {Snapshot(k): sd for k, sd in self.snapshots.items()}
+        networks.update({Snapshot(k, exploiter=True): sd for k, sd in self.exploiters.items()})
+        return networks
 
     def run_iteration(self, generator: GameGenerator) -> dict[str, float]:
         """One PPO iteration: collect games, compute advantages, update."""
@@ -265,7 +289,7 @@ class Trainer:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         t0 = time.perf_counter()
-        rollout = generator.generate(self.net, self.plan_groups(), self.snapshots, temperature)
+        rollout = generator.generate(self.net, self.plan_groups(), self.pool_networks(), temperature)
         t1 = time.perf_counter()
         advantages, returns = compute_gae(
             rollout.values, rollout.rewards, rollout.ends, cfg.ppo.gamma, cfg.ppo.gae_lambda
@@ -311,11 +335,61 @@ class Trainer:
         )
 
     def run_eval(self, games: int, seed: int) -> list[MatchResult]:
+        """The greedy learner against the evaluation opponents, and against
+        each kept exploiter (greedy too, in ``exploiter_eval``); the pool's
+        weights follow both."""
         agent = NeuralAgent(self.net, greedy=True)
-        results = evaluate(agent, self.cfg.eval.opponents, games, seed, progress=False)
-        self.last_eval = results
-        self.pool.update({r.opponent: r.win_rate for r in results})
-        return results
+        self.last_eval = evaluate(agent, self.cfg.eval.opponents, games, seed, progress=False)
+        self.exploiter_eval = []
+        for name, exploiter in self.exploiter_members().items():
+            opponent = NeuralAgent(net_from_numpy(self.cfg.network, self.exploiters[exploiter.iteration]),
+                                   greedy=True, name=name)  # fmt: skip
+            self.exploiter_eval.append(play_match(agent, opponent, games, seed))
+        self.pool.update({r.opponent: r.win_rate for r in self.last_eval + self.exploiter_eval})
+        return self.last_eval
+
+    def exploit_patch(self, generator: GameGenerator) -> dict[str, float]:
+        """One exploit-patch cycle: a fresh network of the learner's shape
+        trained by PPO against the frozen learner alone (``iterations`` of
+        ``games`` games), its greedy win rate against the greedy learner
+        measured (how much a fresh learner can take from it), and, at or
+        above ``keep_threshold``, the exploiter added to the opponent pool."""
+        cfg, e, it = self.cfg, self.cfg.opponents.exploit_patch, self.iteration
+        start = time.perf_counter()
+        frozen = {Snapshot(it): state_dict_to_numpy(self.net)}
+        seed = derive_seed(cfg.seed, 1_000_003 * it)
+        torch.manual_seed(seed)
+        exploiter = PolicyValueNet(cfg.network).to(self.device)
+        optimizer = torch.optim.Adam(exploiter.parameters(), lr=cfg.ppo.learning_rate, eps=1e-5, fused=True)
+        rng, torch_gen = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+        temperature, ent_coef, _ = self.schedules(it)
+        for _ in range(e.iterations):
+            specs = [GroupSpec(Snapshot(it), e.games, int(rng.integers(0, 2**62)))]
+            rollout = generator.generate(exploiter, specs, frozen, temperature)
+            advantages, returns = compute_gae(
+                rollout.values, rollout.rewards, rollout.ends, cfg.ppo.gamma, cfg.ppo.gae_lambda
+            )
+            ppo_update(exploiter, optimizer, rollout, advantages, returns, cfg.ppo, ent_coef, temperature,
+                       torch_gen)  # fmt: skip
+        name = str(Snapshot(it, exploiter=True))
+        challenger = NeuralAgent(exploiter, greedy=True, name=name)
+        result = play_match(challenger, NeuralAgent(self.net, greedy=True), e.eval_games, EXPLOIT_SEED + it)
+        kept = result.win_rate >= e.keep_threshold
+        if kept:
+            self.exploiters[it] = state_dict_to_numpy(exploiter)
+            learner_win_rate = result.losses / result.games
+            self.pool.add(name, 1.0 - learner_win_rate)
+            self.pool.update({name: learner_win_rate})
+        self.echo(
+            f"beasty train: exploiter of iteration {it} wins {result.win_rate:.3f} "
+            f"({result.wins}/{result.draws}/{result.losses}) against the learner: "
+            f"{'kept in the pool' if kept else 'not kept'}"
+        )
+        return {
+            "exploit/win_rate": result.win_rate, "exploit/score": result.score_rate,
+            "exploit/kept": float(kept), "exploit/exploiters": float(len(self.exploiters)),
+            "time/exploit_seconds": time.perf_counter() - start,
+        }  # fmt: skip
 
     def train(self, until: int | None = None) -> list[MatchResult]:
         """Runs iterations up to ``total_iterations`` (or ``until``, for a
@@ -372,6 +446,9 @@ class Trainer:
                     it = self.iteration
                     decisions += int(m["rollout/decisions"])
                     last = it == cfg.total_iterations
+                    patch_every = cfg.opponents.exploit_patch.interval
+                    if patch_every and it % patch_every == 0:
+                        m.update(self.exploit_patch(generator))
                     if it % cfg.eval.frequency == 0 or last:
                         m.update(self.eval_metrics(last))
                     m["time/loop_decisions_per_second"] = decisions / (time.perf_counter() - t_start)
@@ -398,7 +475,7 @@ class Trainer:
         games = (e.final_games or e.games) if last else e.games
         seed = FINAL_EVAL_SEED if last else EVAL_SEED + self.iteration * games
         m: dict[str, float] = {}
-        for r in self.run_eval(games, seed):
+        for r in self.run_eval(games, seed) + self.exploiter_eval:
             m[f"eval/win_rate/{r.opponent}"] = r.win_rate
             m[f"eval/margin/{r.opponent}"] = r.mean_margin
         m["eval/win_rate/all"] = sum(r.wins for r in self.last_eval) / sum(r.games for r in self.last_eval)
@@ -421,6 +498,8 @@ class Trainer:
             write_json(str(run_dir / "eval_final.json"), self.last_eval, meta)
             title = f"evaluation at iteration {self.iteration} (greedy, mirrored deals)"
             self.echo(format_table(self.last_eval, title))
+            if self.exploiter_eval:
+                self.echo(format_table(self.exploiter_eval, "against the exploiters kept in the pool"))
         if decisions:
             self.echo(
                 f"training throughput: {decisions:,} learner decisions in {elapsed:.1f} s "
