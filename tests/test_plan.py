@@ -95,9 +95,9 @@ def test_the_plan_runs_two_iterations_with_exploiters(tmp_path, capsys):
     assert (2, "pool/weight/exploiter:1") in logged  # the adaptive pool treats it like any opponent
     saved = load_checkpoint(run / "checkpoints" / "latest.pt")
     assert sorted(saved["exploiters"]) == ["1", "2"]
-    resumed = Trainer(load_config(PLAN, {**SMALLER, "out_dir": str(tmp_path), "total_iterations": 3,
-                                         "resume_from": str(run / "checkpoints" / "latest.pt")}, on_note=print),
-                      echo=lambda s: None)  # fmt: skip
+    more = {**SMALLER, "out_dir": str(tmp_path), "total_iterations": 3,
+            "resume_from": str(run / "checkpoints" / "latest.pt")}  # fmt: skip
+    resumed = Trainer(load_config(PLAN, more, on_note=print), echo=lambda s: None)
     assert sorted(resumed.exploiters) == [1, 2]
     assert {"exploiter:1", "exploiter:2"} <= set(resumed.pool.probabilities())
 
