@@ -15,6 +15,7 @@ import yaml
 
 from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, load
 from beasty.files import load_yaml
+from beasty.match import BACKENDS
 
 
 def _load_agent(spec: str, seed: int) -> Agent:
@@ -78,7 +79,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     agent = _load_agent(args.agent, args.seed)
     try:
         results = evaluate(agent, opponents, args.games, args.seed, progress=not args.no_progress,
-                           workers=args.workers, record=record)  # fmt: skip
+                           workers=args.workers, record=record, backend=args.backend,
+                           address=args.address)  # fmt: skip
     except ValueError as e:
         raise SystemExit(f"beasty: {e}") from e
     if record is not None:
@@ -121,7 +123,7 @@ def cmd_ladder(args: argparse.Namespace) -> int:
         _load_agent(spec, 0)  # a bad name or file is reported before any game
     try:
         result = ladder(args.agents, args.games, args.seed, args.workers, args.anchor, args.bootstrap,
-                        progress=not args.no_progress)  # fmt: skip
+                        not args.no_progress, args.backend, args.address)  # fmt: skip
     except ValueError as e:
         raise SystemExit(f"beasty: {e}") from e
     print(format_ladder(result))
@@ -299,6 +301,18 @@ def cmd_expert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backend_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default="processes",
+        help="where the workers play: local processes or Ray tasks (pip install 'beasty[ray]'); same results",
+    )  # fmt: skip
+    parser.add_argument(
+        "--address", default="",
+        help="with --backend ray: '' starts a local Ray with --workers CPUs; 'auto' or 'ray://HEAD:10001' "
+        "joins a cluster",
+    )  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="beasty",
@@ -355,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument(
         "--workers", type=int, default=1, help="processes sharing the deals (same results as one)"
     )
+    _backend_arguments(ev)
     ev.add_argument("--record", metavar="FILE", help="write every game's record to this JSON Lines file")
     ev.add_argument("--record-losses", metavar="FILE", help="write the games the agent did not win")
     ev.add_argument("--no-progress", action="store_true")
@@ -378,6 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ld.add_argument("--games", type=_positive, default=200, help="games per pair (even; default 200)")
     ld.add_argument("--seed", type=_seed, default=0, help="deals are seeded from it (default 0)")
     ld.add_argument("--workers", type=_positive, default=1, help="processes sharing the deals")
+    _backend_arguments(ld)
     ld.add_argument("--anchor", help="the player rated 0 (default: random if playing, else the first)")
     ld.add_argument("--bootstrap", type=int, default=500, help="resamples of the deals for the intervals")
     ld.add_argument("--json", help="write the ladder to this JSON file")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from typing import Any, TypeVar
 
 import numpy as np
@@ -183,7 +183,7 @@ def check_match(games: int, workers: int) -> None:
 
 
 def in_chunks(
-    pool: ProcessPoolExecutor, workers: int, play: Callable[..., T], agent: Agent, opponent: Agent,
+    pool: Executor, workers: int, play: Callable[..., T], agent: Agent, opponent: Agent,
     games: int, seed: int, *args: Any, on_part: Callable[[T], None] | None = None,
 ) -> list[T]:  # fmt: skip
     """``play(agent, opponent, n, chunk_seed, *args)`` over the mirrored
@@ -206,7 +206,7 @@ def head_to_head(
     opponent: Agent,
     games: int,
     seed: int = 0,
-    pool: ProcessPoolExecutor | None = None,
+    pool: Executor | None = None,
     workers: int = 1,
     on_games: Callable[[int], None] | None = None,
     name: str | None = None,
@@ -232,6 +232,8 @@ def evaluate(
     progress: bool = False,
     workers: int = 1,
     record: str | None = None,
+    backend: str = "processes",
+    address: str = "",
 ) -> list[MatchResult]:
     """``agent`` against each opponent (seeded ``seed + k``), on mirrored
     deals ``seed .. seed + games/2 - 1``.  An opponent is anything
@@ -241,7 +243,9 @@ def evaluate(
     With ``workers`` > 1 the deals are shared among that many processes
     (spawned, so a script calls this under ``if __name__ == "__main__":``;
     the agent must pickle).  Every C agent's decisions depend only on its
-    seed and the game, so the results equal those of one process."""
+    seed and the game, so the results equal those of one process.  With
+    ``backend`` "ray" the deals go to Ray tasks instead (``address``: ""
+    for a local Ray with ``workers`` CPUs, or a cluster's), the same results again."""
     specs = list(opponents)
     check_match(games, workers)
     for spec in specs:
@@ -252,7 +256,7 @@ def evaluate(
         from tqdm import tqdm
 
         bar = tqdm(total=games * len(specs), desc="evaluating", unit="game", leave=False)
-    pool = worker_pool(workers) if workers > 1 else None
+    pool = worker_pool(workers, backend, address) if workers > 1 or backend == "ray" else None
     results = []
     try:
         for k, spec in enumerate(specs):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -82,10 +82,12 @@ def fit_ratings(points: Floats, games: Floats, anchor: int, iterations: int = 20
 
 def round_robin(
     agents: Sequence[Agent], games: int, seed: int = 0, workers: int = 1,
-    on_pair: Callable[[str, str], None] | None = None,
+    on_pair: Callable[[str, str], None] | None = None, backend: str = "processes", address: str = "",
 ) -> dict[tuple[int, int], Floats]:  # fmt: skip
-    """Per pair (i < j): i's points in each of the ``games / 2`` mirrored deals."""
-    pool: ProcessPoolExecutor | None = worker_pool(workers) if workers > 1 else None
+    """Per pair (i < j): i's points in each of the ``games / 2`` mirrored
+    deals, shared among ``workers`` processes or Ray tasks (``backend``)."""
+    shared = workers > 1 or backend == "ray"
+    pool: Executor | None = worker_pool(workers, backend, address) if shared else None
     out: dict[tuple[int, int], Floats] = {}
     try:
         for i, j in itertools.combinations(range(len(agents)), 2):
@@ -116,7 +118,7 @@ def _tables(
 
 def ladder(
     specs: Sequence[str], games: int, seed: int = 0, workers: int = 1, anchor: str | None = None,
-    bootstrap: int = 500, progress: bool = False,
+    bootstrap: int = 500, progress: bool = False, backend: str = "processes", address: str = "",
 ) -> Ladder:  # fmt: skip
     """Plays the round robin of ``specs`` (anything :func:`beasty.agents.load`
     takes) and fits the ratings (module docstring)."""
@@ -139,7 +141,7 @@ def ladder(
         bar = tqdm(total=len(agents) * (len(agents) - 1) // 2, desc="ladder", unit="pair", leave=False)
     try:
         on_pair = None if bar is None else (lambda a, b: bar.update())
-        results = round_robin(agents, games, seed, workers, on_pair)
+        results = round_robin(agents, games, seed, workers, on_pair, backend, address)
     finally:
         if bar is not None:
             bar.close()

@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -40,10 +40,21 @@ def one_thread_per_worker() -> None:
         torch.set_num_threads(1)
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
+#: Where workers play: local processes or Ray tasks (beasty.distributed).
+BACKENDS = ("processes", "ray")
+
+
+def worker_pool(workers: int, backend: str = "processes", address: str = "") -> Executor:
     """``workers`` spawned processes for playing games, each on one thread
-    (:func:`one_thread_per_worker`); spawn, so a script calls it under
-    ``if __name__ == "__main__":``."""
+    (:func:`one_thread_per_worker`; spawn, so a script calls it under
+    ``if __name__ == "__main__":``), or with ``backend`` "ray" Ray tasks
+    (``address`` as :func:`beasty.distributed.start_ray` takes it)."""
+    if backend == "ray":
+        from beasty.distributed import RayExecutor  # the one path that imports ray
+
+        return RayExecutor(workers, address)
+    if backend != "processes":
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(workers, mp_context=context, initializer=one_thread_per_worker)
 

@@ -43,7 +43,7 @@ import json
 import shutil
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -59,9 +59,10 @@ from beasty.agents.guided import NetworkFileError, read_network, save_network
 from beasty.agents.search import CHAMPION_SETTINGS, ROLLOUT_CHAMPION_SETTINGS
 from beasty.evaluate import head_to_head
 from beasty.files import atomic_write, check_writable
-from beasty.match import Actor, derive_seed, play_out, wilson_interval, worker_pool
+from beasty.match import BACKENDS, Actor, derive_seed, play_out, wilson_interval, worker_pool
 from beasty.policy.network import NetworkConfig, PolicyValueNet, c_network, load_c_weights, masked_logits
-from beasty.schema import Schema, parse, within
+from beasty.schema import Schema, one_of, parse, within
+from beasty.train.config import DEVICES, torch_device
 from beasty.train.pool import AdaptiveOpponentPool
 
 Floats = npt.NDArray[np.float32]
@@ -131,7 +132,13 @@ class ExpertConfig(Schema):
     seed: Annotated[int, within(0, 2**64 - 1)] = 0
     """Seeds the deals, the searches and the network's initialisation."""
     workers: Annotated[int, within(1, 256)] = 2
-    """Processes playing the games."""
+    """Processes (or Ray tasks at once) playing the games."""
+    backend: Annotated[str, one_of(BACKENDS)] = "processes"
+    """Where the games are played: local processes, or Ray (the beasty[ray] extra); the same results."""
+    ray_address: str = ""
+    """With backend ray: "" starts a local Ray with workers CPUs, else ray.init's address ("auto", ...)."""
+    device: Annotated[str, one_of(DEVICES)] = "auto"
+    """Where the network trains: auto (a GPU when torch sees one), cpu or cuda."""
     start_from: str | None = None
     """A network file: the first best network (it guides generation 1 and must be beaten at the
     first gate); the trained network starts from its weights when it has the same shape."""
@@ -308,20 +315,24 @@ def losses(net: PolicyValueNet, data: dict[str, torch.Tensor]) -> tuple[torch.Te
 def fit(
     net: PolicyValueNet, positions: Positions, cfg: ExpertConfig, generator: torch.Generator
 ) -> dict[str, float]:
-    """Trains ``net`` on ``positions`` (5 % held out); the final losses."""
+    """Trains ``net`` on ``positions`` (5 % held out) on ``cfg.device``; the final losses.
+    The network stays on that device (``c_network`` copies its weights back)."""
+    device = torch_device(cfg.device)
+    net.to(device)
     value = (1.0 - cfg.value_target) * positions.result + cfg.value_target * positions.search_value
     tensors = {
         "obs": torch.from_numpy(positions.obs), "mask": torch.from_numpy(positions.mask),
         "target": torch.from_numpy(positions.target), "value": torch.from_numpy(value.astype(np.float32)),
     }  # fmt: skip
-    order = torch.randperm(len(positions), generator=generator)
+    tensors = {k: v.to(device) for k, v in tensors.items()}
+    order = torch.randperm(len(positions), generator=generator).to(device)
     held = max(1, len(positions) // 20)
     valid = {k: v[order[:held]] for k, v in tensors.items()}
     train = {k: v[order[held:]] for k, v in tensors.items()}
     n = len(order) - held
     optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     for _ in range(cfg.epochs):  # one permutation per epoch, walked in minibatches
-        perm = torch.randperm(n, generator=generator)
+        perm = torch.randperm(n, generator=generator).to(device)
         for start in range(0, n, cfg.batch_size):
             batch = {k: v[perm[start : start + cfg.batch_size]] for k, v in train.items()}
             policy_loss, value_loss = losses(net, batch)
@@ -362,7 +373,7 @@ def _league(cfg: ExpertConfig, state: RunState) -> dict[str, dict[str, Any]]:
 
 
 def _gate(
-    cfg: ExpertConfig, candidate: str, best: str | None, seed: int, pool: ProcessPoolExecutor | None
+    cfg: ExpertConfig, candidate: str, best: str | None, seed: int, pool: Executor | None
 ) -> dict[str, Any]:
     """The candidate network's search against the best one's at equal budget."""
     budget = cfg.gate_simulations
@@ -382,6 +393,10 @@ def _gate(
 def run_expert(cfg: ExpertConfig, out: str | Path, resume: bool = False, progress: bool = True) -> Path:
     """Expert iteration (module docstring); the best network's path."""
     cfg = parse(ExpertConfig, cfg.model_dump(), ExpertConfigError)  # checked again: fields may have been set
+    try:
+        torch_device(cfg.device)  # before any game is played
+    except ValueError as e:
+        raise ExpertConfigError(str(e)) from e
     out = Path(out)
     check_writable(out, folder=True)
     state = RunState()
@@ -411,7 +426,8 @@ def run_expert(cfg: ExpertConfig, out: str | Path, resume: bool = False, progres
     league_pool = AdaptiveOpponentPool({name: 1.0 for name in _league(cfg, state)}, cfg.min_weight)
     if state.pool:
         league_pool.load_state_dict(state.pool)
-    pool = worker_pool(cfg.workers) if cfg.workers > 1 else None
+    use_pool = cfg.workers > 1 or cfg.backend == "ray"
+    pool = worker_pool(cfg.workers, cfg.backend, cfg.ray_address) if use_pool else None
     try:
         for generation in range(state.generation + 1, cfg.generations + 1):
             row = _generation(cfg, out, generation, state, net, generator, league_pool, pool, progress)
@@ -431,7 +447,7 @@ def run_expert(cfg: ExpertConfig, out: str | Path, resume: bool = False, progres
 
 def _generation(
     cfg: ExpertConfig, out: Path, generation: int, state: RunState, net: PolicyValueNet,
-    generator: torch.Generator, league_pool: AdaptiveOpponentPool, pool: ProcessPoolExecutor | None,
+    generator: torch.Generator, league_pool: AdaptiveOpponentPool, pool: Executor | None,
     progress: bool,
 ) -> dict[str, Any]:  # fmt: skip
     """Play, train and gate one generation; its metrics row."""
