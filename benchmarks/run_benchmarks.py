@@ -69,7 +69,7 @@ def main() -> None:
         s.setup(kind)
         rate = best_of(s.track_decisions_per_second, kind, repeat=args.repeat)
         print(f"{'scripted agent (decisions/s)':<34}{kind:>18}{rate:>16,.0f}")
-    from benchmarks.bench_train import TrainIteration
+    from benchmarks.bench_train import TrainIteration, UpdateOnDevice
 
     has_torch = importlib.util.find_spec("torch") is not None  # the train extra
     for background, encoder in itertools.product(*TrainIteration.params) if has_torch else ():
@@ -84,6 +84,15 @@ def main() -> None:
             rate = best_of(track, background, encoder, repeat=args.repeat)
             print(f"{f'PPO iteration {name} (dec/s)':<34}{label:>18}{rate:>16,.0f}")
         t.teardown(background, encoder)
+    for size, device in itertools.product(*UpdateOnDevice.params) if has_torch else ():
+        u = UpdateOnDevice()
+        try:
+            u.setup(size, device)
+        except NotImplementedError:
+            continue  # no GPU here
+        rate = best_of(u.track_update_decisions_per_second, size, device, repeat=args.repeat)
+        print(f"{'PPO update on the device (dec/s)':<34}{f'{size}, {device}':>18}{rate:>16,.0f}")
+        u.teardown(size, device)
     for shape in NETWORK_SHAPES:
         forward = NetworkForward()
         forward.setup(shape)

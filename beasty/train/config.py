@@ -105,6 +105,8 @@ class ExploitPatchConfig(Schema):
     """Mirrored games measuring the exploiter's win rate against the learner (even)."""
     keep_threshold: Annotated[float, within(0, 1)] = 0.55
     """An exploiter joins the opponent pool only if it wins at least this share."""
+    start: Annotated[str, one_of(("fresh", "learner"))] = "fresh"
+    """An exploiter starts from new weights (the original plan's) or from a copy of the learner's."""
 
     _games_even = field_validator("games", "eval_games")(_even_games)
 

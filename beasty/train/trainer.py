@@ -349,17 +349,20 @@ class Trainer:
         return self.last_eval
 
     def exploit_patch(self, generator: GameGenerator) -> dict[str, float]:
-        """One exploit-patch cycle: a fresh network of the learner's shape
-        trained by PPO against the frozen learner alone (``iterations`` of
-        ``games`` games), its greedy win rate against the greedy learner
-        measured (how much a fresh learner can take from it), and, at or
-        above ``keep_threshold``, the exploiter added to the opponent pool."""
+        """One exploit-patch cycle: a network of the learner's shape (new, or
+        a copy of the learner with ``start`` "learner") trained by PPO
+        against the frozen learner alone (``iterations`` of ``games``
+        games), its greedy win rate against the greedy learner measured (how
+        much that budget can take from it), and, at or above
+        ``keep_threshold``, the exploiter added to the opponent pool."""
         cfg, e, it = self.cfg, self.cfg.opponents.exploit_patch, self.iteration
         start = time.perf_counter()
         frozen = {Snapshot(it): state_dict_to_numpy(self.net)}
         seed = derive_seed(cfg.seed, 1_000_003 * it)
         torch.manual_seed(seed)
         exploiter = PolicyValueNet(cfg.network).to(self.device)
+        if e.start == "learner":
+            exploiter.load_state_dict(self.net.state_dict())
         optimizer = torch.optim.Adam(exploiter.parameters(), lr=cfg.ppo.learning_rate, eps=1e-5, fused=True)
         rng, torch_gen = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
         temperature, ent_coef, _ = self.schedules(it)

@@ -87,3 +87,67 @@ class TrainIteration:
         return self.iteration()["time/decisions_per_second"]
 
     track_decisions_per_second.unit = "decisions/s"
+
+
+#: The update's network sizes: the default run's flat network and the
+#: original plan's attention network (plan_iter600_to_1000).
+UPDATE_SIZES = {
+    "default": ("default", {}),
+    "plan": ("plan_iter600_to_1000", {"generation.backend": "inprocess"}),
+}
+
+
+class UpdateOnDevice:
+    """The PPO update alone (``ppo.epochs`` passes of minibatches) on one
+    iteration's decisions of 1,024 games, on the CPU or a GPU (skipped
+    where torch sees none): the learner decisions per second of update."""
+
+    params = [list(UPDATE_SIZES), ["cpu", "cuda"]]
+    param_names = ["size", "device"]
+    timeout = 900
+    number = 1
+    repeat = 3
+
+    def setup(self, size, device):
+        import torch
+
+        from beasty.train.config import load_config
+        from beasty.train.ppo import compute_gae
+        from beasty.train.rollout import GameGenerator
+        from beasty.train.trainer import Trainer
+
+        if device == "cuda" and not torch.cuda.is_available():
+            raise NotImplementedError("no GPU")  # asv: skipped
+        name, overrides = UPDATE_SIZES[size]
+        self.folder = tempfile.TemporaryDirectory()
+        sets = {"out_dir": self.folder.name, "progress": False, "device": device,
+                "generation.games_per_iteration": 1024, **overrides}  # fmt: skip
+        self.trainer = Trainer(load_config(name, sets, on_note=lambda note: None), echo=lambda line: None)
+        specs = self.trainer.plan_groups()
+        self.rollout = GameGenerator(0).generate(self.trainer.net, specs, {}, 1.0)
+        ppo = self.trainer.cfg.ppo
+        self.advantages, self.returns = compute_gae(
+            self.rollout.values, self.rollout.rewards, self.rollout.ends, ppo.gamma, ppo.gae_lambda
+        )
+        self.update()  # warm-up (CUDA kernels, allocator)
+
+    def teardown(self, size, device):
+        self.folder.cleanup()
+
+    def update(self) -> float:
+        import torch
+
+        from beasty.train.ppo import ppo_update
+
+        t = self.trainer
+        start = time.perf_counter()
+        ppo_update(t.net, t.optimizer, self.rollout, self.advantages, self.returns, t.cfg.ppo, 0.01, 1.0,
+                   t.torch_gen)  # fmt: skip
+        if t.device.type == "cuda":
+            torch.cuda.synchronize()
+        return len(self.rollout) / (time.perf_counter() - start)
+
+    def track_update_decisions_per_second(self, size, device):
+        return self.update()
+
+    track_update_decisions_per_second.unit = "decisions/s"
