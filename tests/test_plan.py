@@ -117,3 +117,21 @@ def test_a_checkpoint_holds_cpu_tensors_whatever_the_device(tmp_path):
     trainer = Trainer(cfg, echo=lambda s: None)
     payload = trainer.state_payload()
     assert all(t.device.type == "cpu" for t in payload["model"].values())
+
+
+@pytest.mark.parametrize("start", ["fresh", "learner"])
+def test_an_exploiter_starts_fresh_or_from_the_learner(tmp_path, start):
+    import numpy as np
+
+    from beasty.train.rollout import GameGenerator, state_dict_to_numpy
+
+    sets = {**SMALLER, "out_dir": str(tmp_path), "ppo.learning_rate": 1e-12, "ppo.min_learning_rate": 0.0,
+            "opponents.exploit_patch.iterations": 1, "opponents.exploit_patch.start": start}  # fmt: skip
+    trainer = Trainer(load_config(PLAN, sets, on_note=print), echo=lambda s: None)
+    trainer.iteration = 3
+    with GameGenerator(0) as generator:
+        metrics = trainer.exploit_patch(generator)
+    assert metrics["exploit/kept"] == 1.0 and list(trainer.exploiters) == [3]
+    learner = state_dict_to_numpy(trainer.net)
+    same = all(np.allclose(trainer.exploiters[3][k], learner[k], atol=1e-6) for k in learner)
+    assert same == (start == "learner")  # a learning rate of 1e-12 leaves the start as it was
