@@ -64,6 +64,16 @@ def one_of(choices: tuple[str, ...]) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _even(value: int) -> int:
+    if value % 2:
+        raise ValueError(f"must be even (mirrored deals), got {value}")
+    return value
+
+
+#: A count of games played on mirrored deals (each deal from both seats).
+even = AfterValidator(_even)
+
+
 _KINDS = {
     "bool_type": "true or false",
     "int_type": "an integer",

@@ -19,7 +19,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from beasty.agents import OPPONENT_NAMES
 from beasty.files import load_yaml
 from beasty.policy.network import NetworkConfig
-from beasty.schema import Schema, one_of, parse, within
+from beasty.schema import Schema, even, one_of, parse, within
 from beasty.train.plan import PlanError, from_plan, is_plan
 from beasty.train.schedules import DECAYS
 
@@ -88,27 +88,19 @@ class ScheduleConfig(Schema):
         return self
 
 
-def _even_games(games: int) -> int:
-    if games % 2:
-        raise ValueError(f"must be even (mirrored deals), got {games}")
-    return games
-
-
 class ExploitPatchConfig(Schema):
     interval: Annotated[int, within(0, MAX_ITERATIONS)] = 0
     """Every N iterations train a fresh exploiter against the frozen learner (0: never)."""
     iterations: Annotated[int, within(1, 100_000)] = 50
     """PPO iterations of each exploiter."""
-    games: Annotated[int, within(2, 2**20)] = 128
+    games: Annotated[int, within(2, 2**20), even] = 128
     """Games per exploiter iteration, all against the frozen learner (even: mirrored deals)."""
-    eval_games: Annotated[int, within(2, 10**6)] = 200
+    eval_games: Annotated[int, within(2, 10**6), even] = 200
     """Mirrored games measuring the exploiter's win rate against the learner (even)."""
     keep_threshold: Annotated[float, within(0, 1)] = 0.55
     """An exploiter joins the opponent pool only if it wins at least this share."""
     start: Annotated[str, one_of(("fresh", "learner"))] = "fresh"
     """An exploiter starts from new weights (the original plan's) or from a copy of the learner's."""
-
-    _games_even = field_validator("games", "eval_games")(_even_games)
 
 
 class OpponentConfig(Schema):
@@ -140,20 +132,13 @@ class OpponentConfig(Schema):
 class GenerationConfig(Schema):
     games_per_iteration: Annotated[int, within(2, 2**20)] = 256
     """Games played per iteration, in chunks of games_per_chunk."""
-    games_per_chunk: Annotated[int, within(2, 2**20)] = 64
+    games_per_chunk: Annotated[int, within(2, 2**20), even] = 64
     """Games per opponent draw; each chunk is one GameBatch vs one opponent type (even: mirrored deals)."""
     backend: Annotated[str, one_of(GENERATION_BACKENDS)] = "inprocess"
     """Where the games are played: "inprocess", "processes" (spawned worker
     processes) or "ray" (Ray actors; the beasty[ray] extra, see ``ray``)."""
     async_num_workers: Annotated[int, within(1, 256)] = 2
     """Worker processes or Ray actors of the other backends."""
-
-    @field_validator("games_per_chunk")
-    @classmethod
-    def _even(cls, games: int) -> int:
-        if games % 2:
-            raise ValueError(f"must be even (mirrored deals), got {games}")
-        return games
 
 
 class RayConfig(Schema):
@@ -165,14 +150,12 @@ class RayConfig(Schema):
 class EvalConfig(Schema):
     frequency: Iterations = 10
     """Evaluate every N iterations (and after the last)."""
-    games: Annotated[int, within(2, 10**7)] = 200
+    games: Annotated[int, within(2, 10**7), even] = 200
     """Games per opponent (even: each deal from both seats)."""
     opponents: list[str] = Field(default_factory=lambda: list(OPPONENT_NAMES))
     """The reference opponents the greedy learner is evaluated against."""
-    final_games: Annotated[int, within(0, 10**7)] = 0
+    final_games: Annotated[int, within(0, 10**7), even] = 0
     """Games per opponent for the final table (0 = same as games)."""
-
-    _games_even = field_validator("games", "final_games")(_even_games)
 
     @field_validator("opponents")
     @classmethod

@@ -51,7 +51,7 @@ from typing import Annotated, Any
 import numpy as np
 import numpy.typing as npt
 import torch
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from beasty._ext import NET_MAX_DEPTH, NET_MAX_HIDDEN, NUM_ACTIONS, OBS_DIM, GameBatch
 from beasty.agents import AGENT_NAMES, OPPONENT_NAMES, Agent, SearchAgent, make
@@ -61,7 +61,7 @@ from beasty.evaluate import head_to_head
 from beasty.files import atomic_write, check_writable
 from beasty.match import BACKENDS, Actor, derive_seed, play_out, wilson_interval, worker_pool
 from beasty.policy.network import NetworkConfig, PolicyValueNet, c_network, load_c_weights, masked_logits
-from beasty.schema import Schema, one_of, parse, within
+from beasty.schema import Schema, even, one_of, parse, within
 from beasty.train.config import DEVICES, torch_device
 from beasty.train.pool import AdaptiveOpponentPool
 
@@ -123,7 +123,7 @@ class ExpertConfig(Schema):
     """AdamW's weight decay."""
     value_loss_weight: Annotated[float, within(0, 100)] = 1.0
     """The value loss's weight beside the policy's cross-entropy."""
-    gate_games: Annotated[int, within(0, 10**6)] = 1000
+    gate_games: Annotated[int, within(0, 10**6), even] = 1000
     """Mirrored games of each gate (even)."""
     gate_simulations: Simulations = 400
     """Both sides' budget in a gate."""
@@ -142,13 +142,6 @@ class ExpertConfig(Schema):
     start_from: str | None = None
     """A network file: the first best network (it guides generation 1 and must be beaten at the
     first gate); the trained network starts from its weights when it has the same shape."""
-
-    @field_validator("gate_games")
-    @classmethod
-    def _even(cls, games: int) -> int:
-        if games % 2:
-            raise ValueError(f"must be even (mirrored deals), got {games}")
-        return games
 
     @model_validator(mode="after")
     def _has_opponents(self) -> ExpertConfig:

@@ -6,18 +6,18 @@ Each iteration the learner's weights are put in Ray's object store once, as
 version N, and every actor receives the reference; an actor rebuilds its
 network only when the version changes.  ``ray.address`` "" starts a local
 Ray with ``num_workers`` CPUs; otherwise it is passed to ``ray.init``
-(``"auto"`` or ``"ray://host:10001"`` for an existing cluster).  Only this
-module imports ray.
+(``"auto"`` or ``"ray://host:10001"`` for an existing cluster;
+:func:`beasty.distributed.start_ray`).  Only this module and
+:mod:`beasty.distributed` import ray.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Any
 
 import ray
 
+from beasty.distributed import start_ray
 from beasty.match import one_thread_per_worker
 from beasty.train.rollout import GameGenerator, Rollout, StateDict, net_from_numpy, play_groups
 
@@ -49,20 +49,7 @@ class RayGameGenerator(GameGenerator):
             raise ValueError(f"num_workers must be at least 1, got {num_workers}")
         self.num_workers = num_workers
         self._pool = None
-        self._started_ray = not ray.is_initialized()
-        if self._started_ray:
-            # Ray puts the driver's current folder first on every worker's
-            # sys.path: from a source checkout that folder's beasty, which
-            # has no compiled engine, would shadow the installed one.
-            here = os.getcwd()
-            os.chdir(tempfile.gettempdir())
-            try:
-                if address:
-                    ray.init(address=address, log_to_driver=False)
-                else:
-                    ray.init(num_cpus=num_workers, include_dashboard=False, log_to_driver=False)
-            finally:
-                os.chdir(here)
+        self._started_ray = start_ray(num_workers, address)
         self._actors = [RolloutWorker.remote() for _ in range(num_workers)]  # type: ignore[attr-defined]
         self._version = -1
 
