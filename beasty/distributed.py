@@ -20,8 +20,6 @@ from typing import Any
 
 import ray
 
-from beasty.match import one_thread_per_worker
-
 
 def start_ray(workers: int, address: str = "") -> bool:
     """Connects to Ray (a local one with ``workers`` CPUs for address "");
@@ -43,20 +41,28 @@ def start_ray(workers: int, address: str = "") -> bool:
     return True
 
 
-def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    one_thread_per_worker()
+Initializer = Callable[[], None] | None
+
+
+def _call(
+    initializer: Initializer, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    if initializer is not None:
+        initializer()
     return fn(*args, **kwargs)
 
 
 class RayExecutor(Executor):
-    """Each ``submit`` is one Ray task on one CPU."""
+    """Each ``submit`` is one Ray task on one CPU, run after ``initializer``
+    (as a process pool runs it once per worker)."""
 
-    def __init__(self, workers: int, address: str = "") -> None:
+    def __init__(self, workers: int, address: str = "", initializer: Initializer = None) -> None:
         self._started = start_ray(workers, address)
         self._task = ray.remote(num_cpus=1)(_call)
+        self._initializer = initializer
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        return self._task.remote(fn, args, kwargs).future()
+        return self._task.remote(self._initializer, fn, args, kwargs).future()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if self._started and ray.is_initialized():

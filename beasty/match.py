@@ -52,7 +52,7 @@ def worker_pool(workers: int, backend: str = "processes", address: str = "") -> 
     if backend == "ray":
         from beasty.distributed import RayExecutor  # the one path that imports ray
 
-        return RayExecutor(workers, address)
+        return RayExecutor(workers, address, initializer=one_thread_per_worker)
     if backend != "processes":
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     context = multiprocessing.get_context("spawn")
