@@ -60,6 +60,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from beasty.evaluate import evaluate, format_table, write_json
     from beasty.files import check_writable
 
+    _check_backend(args)
     opponents = (
         list(OPPONENT_NAMES)
         if args.opponents.strip() == "all"
@@ -113,6 +114,7 @@ def cmd_ladder(args: argparse.Namespace) -> int:
     from beasty.files import check_writable
     from beasty.ladder import format_ladder, ladder, plot_ladder, write_json
 
+    _check_backend(args)
     for flag, path in (("--json", args.json), ("--plot", args.plot)):
         try:  # before playing: an unwritable path must not cost the round robin
             if path:
@@ -299,6 +301,11 @@ def cmd_expert(args: argparse.Namespace) -> int:
         raise SystemExit(f"beasty: {e}") from e
     print(f"best network: {path} (play it: beasty eval --agent {path})")
     return 0
+
+
+def _check_backend(args: argparse.Namespace) -> None:
+    if args.address and args.backend != "ray":
+        raise SystemExit(f"beasty: --address {args.address} is for --backend ray")
 
 
 def _backend_arguments(parser: argparse.ArgumentParser) -> None:

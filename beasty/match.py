@@ -50,9 +50,13 @@ def worker_pool(workers: int, backend: str = "processes", address: str = "") -> 
     ``if __name__ == "__main__":``), or with ``backend`` "ray" Ray tasks
     (``address`` as :func:`beasty.distributed.start_ray` takes it)."""
     if backend == "ray":
-        from beasty.distributed import RayExecutor  # the one path that imports ray
-
+        try:
+            from beasty.distributed import RayExecutor  # the one path that imports ray
+        except ImportError as e:
+            raise ValueError(f"backend ray needs Ray: pip install 'beasty[ray]' ({e})") from e
         return RayExecutor(workers, address, initializer=one_thread_per_worker)
+    if address:
+        raise ValueError(f"an address ({address!r}) is for backend ray, not {backend!r}")
     if backend != "processes":
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     context = multiprocessing.get_context("spawn")

@@ -78,3 +78,12 @@ def test_local_backends_never_import_ray():
 def test_an_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="backend must be one of processes, ray"):
         evaluate(make("heuristic"), ["random"], 4, workers=2, backend="spark")
+
+
+def test_an_address_needs_the_ray_backend():
+    from beasty.cli import main
+
+    with pytest.raises(SystemExit, match="beasty: --address auto is for --backend ray"):
+        main(["eval", "--agent", "random", "--opponents", "random", "--games", "2", "--address", "auto"])
+    with pytest.raises(ValueError, match=r"an address .* is for backend ray"):
+        evaluate(make("heuristic"), ["random"], 4, workers=2, address="auto")
