@@ -1,8 +1,8 @@
 """A learned model of players that plan, as one of the champion's opponent models.
 
     python examples/opponent_model.py collect runs/planners --games 800
-    python examples/opponent_model.py train runs/planners
-    python examples/opponent_model.py play runs/planners --games 400 --seed 0
+    python examples/opponent_model.py train runs/planners [--hold-out ismcts]
+    python examples/opponent_model.py play runs/planners --games 400 --seed 0 [--hold-out ismcts]
 
 collect: games between the planners (the champion, champion_v1, the rollout
 champion and ``ismcts``), recorded with ``evaluate(..., record="all")``; every
@@ -10,7 +10,8 @@ move that was not forced becomes a row (the mover's observation, legal mask
 and the move played, one-hot).  ``ppo`` plays none of them: it is held out,
 so the model's value against it is a measure of how well it generalises.
 train: a network of the champion's shape fitted to those moves (expert.py's
-``fit``), written as ``<dir>/planners.npz``.  play: the champion with that
+``fit``), written as ``<dir>/planners.npz``; with ``--hold-out NAME`` the
+games NAME played are left out too (``<dir>/planners-without-NAME.npz``).  play: the champion with that
 network added to its opponent models, against ``ppo`` and ``ismcts``,
 beside the champion as shipped on the same deals.
 """
@@ -55,10 +56,16 @@ def collect(out: Path, games: int, seed: int) -> None:
         print(f"{name} vs {opponent}: {result.wins}/{result.draws}/{result.losses}", flush=True)
 
 
-def positions(out: Path) -> Positions:
+def model_path(out: Path, hold_out: str | None) -> Path:
+    return out / ("planners.npz" if hold_out is None else f"planners-without-{hold_out}.npz")
+
+
+def positions(out: Path, hold_out: str | None = None) -> Positions:
     rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]] = []
     batch = GameBatch(1, auto_reset=False)
     for path in sorted(out.glob("*.jsonl")):
+        if hold_out is not None and hold_out in path.stem.split("-"):
+            continue
         for record in read_records(path):
             states = replay(record)
             winner = record.winner
@@ -77,20 +84,21 @@ def positions(out: Path) -> Positions:
     return Positions(obs, mask, target, result, result.copy())
 
 
-def train(out: Path) -> None:
-    data = positions(out)
+def train(out: Path, hold_out: str | None) -> None:
+    data = positions(out, hold_out)
     cfg = make_config({})
     torch.manual_seed(0)
     net = PolicyValueNet(NetworkConfig(encoder="flat", hidden_dim=cfg.hidden, depth=cfg.depth,
                                        residual=cfg.residual))  # fmt: skip
     losses = fit(net, data, cfg, torch.Generator().manual_seed(0))
-    about = {"study": "opponent model of planners", "positions": len(data), "pairs": PAIRS, **losses}
-    save_network(out / "planners.npz", c_network(net), about)
+    about = {"study": "opponent model of planners", "positions": len(data), "pairs": PAIRS,
+             "held_out": hold_out, **losses}  # fmt: skip
+    save_network(model_path(out, hold_out), c_network(net), about)
     print(f"{len(data)} positions: {json.dumps(losses)}", flush=True)
 
 
-def play(out: Path, games: int, seed: int) -> None:
-    model = str(out / "planners.npz")
+def play(out: Path, games: int, seed: int, hold_out: str | None) -> None:
+    model = str(model_path(out, hold_out))
     variants = {
         "as shipped": {},
         "+ planners model": {"models": [*DEFAULT_MODELS, model]},
@@ -109,13 +117,14 @@ def main() -> None:
     parser.add_argument("dir", type=Path)
     parser.add_argument("--games", type=int, default=800)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--hold-out", help="leave the games of this agent out of the model's data too")
     args = parser.parse_args()
     if args.step == "collect":
         collect(args.dir, args.games, args.seed + 10_000)
     elif args.step == "train":
-        train(args.dir)
+        train(args.dir, args.hold_out)
     else:
-        play(args.dir, args.games, args.seed)
+        play(args.dir, args.games, args.seed, args.hold_out)
 
 
 if __name__ == "__main__":
