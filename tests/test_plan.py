@@ -62,6 +62,8 @@ def test_the_plans_file_maps_onto_todays_settings():
         ({"network_config": [1]}, "network_config must be a mapping"),
         ({"ppo_config": {"ppo_epochs": 0}}, "ppo.epochs must be in"),
         ({"device": "tpu"}, "device must be one of auto, cpu, cuda"),
+        ({"use_exploit_patch": "yes"}, "use_exploit_patch must be true or false"),
+        ({"ppo_config": {"clip_value": 1}}, "ppo_config.clip_value must be true or false"),
     ],
 )
 def test_a_bad_plan_file_names_the_key(tmp_path, data, match):

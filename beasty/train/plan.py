@@ -47,6 +47,9 @@ _TOP = {
 #: The original's exploiters: 50 iterations of 128 games, kept if they won 55 %.
 EXPLOIT_DEFAULT_INTERVAL = 100
 _WEIGHTS = {"current_weight": "self", "checkpoint_weight": "checkpoint", "random_weight": "random"}
+#: The plan's true/false keys that this module reads itself.
+_SWITCHES = ("use_opponent_pool", "use_heuristic_variants", "use_exploit_patch", "async_game_generation",
+             "force_cython")  # fmt: skip
 
 
 class PlanError(ValueError):
@@ -76,10 +79,15 @@ def from_plan(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     that does not apply as written.  Unknown keys raise :class:`PlanError`."""
     out: dict[str, Any] = {"network": {"encoder": "attention"}}
     notes: list[str] = []
-    known = PLAN_KEYS | set(_TOP) | {"device", "seed", "total_iterations", "checkpoint_frequency"}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(set(data) - PLAN_KEYS - set(_TOP))
     if unknown:
         raise PlanError(f"unknown plan key(s): {', '.join(unknown)}")
+    switches = {key: data[key] for key in _SWITCHES if key in data}
+    if "clip_value" in _section(data, "ppo_config"):
+        switches["ppo_config.clip_value"] = data["ppo_config"]["clip_value"]
+    for key, value in switches.items():
+        if not isinstance(value, bool):
+            raise PlanError(f"plan key {key} must be true or false, got {value!r}")
     for key, path in _TOP.items():
         if key in data:
             _put(out, path, data[key])
@@ -99,7 +107,7 @@ def from_plan(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
                 notes.append("ppo_config.entropy_coef: the entropy schedule's entropy_start sets it")
         elif key == "clip_value":
             # CleanRL's clip_vloss: the value is clipped with the policy's range
-            _put(out, ("ppo", "value_clip"), ppo.get("clip_epsilon", 0.2) if value is True else 0.0)
+            _put(out, ("ppo", "value_clip"), ppo.get("clip_epsilon", 0.2) if value else 0.0)
         else:
             raise PlanError(f"unknown plan key ppo_config.{key}")
     if data.get("use_opponent_pool", True) is False:
@@ -129,7 +137,7 @@ def from_plan(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     if "async_game_generation" in data:
         spawn = data["async_game_generation"]
         _put(out, ("generation", "backend"), "processes" if spawn is True else "inprocess")
-    if data.get("force_cython") is not None:
+    if "force_cython" in data:
         notes.append("force_cython: the C engine is the only path here, so it is always on")
     if "buffer_size" in data:
         notes.append(
