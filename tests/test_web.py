@@ -4,6 +4,7 @@ selenium; CI installs them, elsewhere the browser test is skipped)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -284,16 +285,35 @@ def test_plain_requests_stay_fast_while_watches_saturate_the_server(served_load)
     assert max(latencies) < 1.0
 
 
-@pytest.fixture
-def served_load() -> Iterator[str]:
-    server = make_server(create_app(b"load", max_computing=2), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` on waitress in a thread, at the URL yielded.  The thread stops
+    and closes the server itself: closing its sockets from here would pull
+    them from under its select (EBADF in that thread)."""
+    from waitress import wasyncore
+
+    server = make_server(app, "127.0.0.1", 0)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            wasyncore.loop(timeout=0.05, map=server._map, count=1)
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(server._map)
+
+    thread = threading.Thread(target=loop, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
+        stop.set()
         thread.join(10)
+
+
+@pytest.fixture
+def served_load() -> Iterator[str]:
+    with serving(create_app(b"load", max_computing=2)) as url:
+        yield url
 
 
 def test_bad_moves_are_refused_and_change_nothing(client):
@@ -362,14 +382,8 @@ def _browser_tools() -> tuple[str, str] | None:
 @pytest.fixture
 def served() -> Iterator[tuple[str, Any]]:
     app = create_app(b"browser")
-    server = make_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}", app
-    finally:
-        server.close()
-        thread.join(10)
+    with serving(app) as url:
+        yield url, app
 
 
 @pytest.fixture
@@ -574,11 +588,8 @@ def test_opening_and_reviewing_a_record_in_a_real_browser(records_folder, browse
     from beasty.records import read_records
 
     app = create_app(b"browser-records", records=records_folder)
-    server = make_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        browser.get(f"http://127.0.0.1:{server.effective_port}")
+    with serving(app) as url:
+        browser.get(url)
         _wait(browser, lambda d: len(Select(d.find_element(By.ID, "record-list")).options) > 1)
         Select(browser.find_element(By.ID, "record-list")).select_by_index(2)  # eval.jsonl #2
         browser.find_element(By.ID, "record-button").click()
@@ -601,6 +612,3 @@ def test_opening_and_reviewing_a_record_in_a_real_browser(records_folder, browse
         frames = record_frames(read_records(records_folder / "eval.jsonl")[3])["frames"]
         lines = sum(len(frame["lines"]) for frame in frames)  # the whole story of the uploaded game
         _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#log li")) == lines)
-    finally:
-        server.close()
-        thread.join(10)
