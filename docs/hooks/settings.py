@@ -34,10 +34,12 @@ def table(target: str, docs_dir: Path) -> str:
 
         module, name = target.rsplit(".", 1)
         rows = describe(getattr(importlib.import_module(module), name))
-    lines = ["| key | default | allowed | what it sets |", "|---|---|---|---|"]
+    with_allowed = any(allowed for _, _, allowed, _ in rows)  # the search's ranges are in its comments
+    head = ["key", "default", *(["allowed"] if with_allowed else []), "what it sets"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for key, default, allowed, text in rows:
-        allowed = allowed.replace("|", "&#124;")
-        lines.append(f"| `{key}` | `{default}` | {allowed} | {text.replace('|', '&#124;')} |")
+        cells = [f"`{key}`", f"`{default}`", *([allowed] if with_allowed else []), text]
+        lines.append("| " + " | ".join(c.replace("|", "&#124;") for c in cells) + " |")
     return "\n".join(lines)
 
 
