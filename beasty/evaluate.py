@@ -27,8 +27,8 @@ from beasty.match import (
     derive_seed,
     mirrored_deals,
     play_out,
+    shared_pool,
     wilson_interval,
-    worker_pool,
 )
 from beasty.records import GameRecord, from_game
 
@@ -256,7 +256,7 @@ def evaluate(
         from tqdm import tqdm
 
         bar = tqdm(total=games * len(specs), desc="evaluating", unit="game", leave=False)
-    pool = worker_pool(workers, backend, address) if workers > 1 or backend == "ray" else None
+    pool = shared_pool(workers, backend, address)
     results = []
     try:
         for k, spec in enumerate(specs):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -29,7 +28,7 @@ import numpy.typing as npt
 from beasty.agents import Agent, load
 from beasty.evaluate import check_match, deal_scores, in_chunks
 from beasty.files import atomic_write
-from beasty.match import derive_seed, worker_pool
+from beasty.match import derive_seed, shared_pool
 
 Floats = npt.NDArray[np.float64]
 ELO = 400.0 / np.log(10.0)  # rating points per natural-log unit of strength
@@ -86,8 +85,7 @@ def round_robin(
 ) -> dict[tuple[int, int], Floats]:  # fmt: skip
     """Per pair (i < j): i's points in each of the ``games / 2`` mirrored
     deals, shared among ``workers`` processes or Ray tasks (``backend``)."""
-    shared = workers > 1 or backend == "ray"
-    pool: Executor | None = worker_pool(workers, backend, address) if shared else None
+    pool = shared_pool(workers, backend, address)
     out: dict[tuple[int, int], Floats] = {}
     try:
         for i, j in itertools.combinations(range(len(agents)), 2):

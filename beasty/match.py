@@ -63,6 +63,12 @@ def worker_pool(workers: int, backend: str = "processes", address: str = "") -> 
     return ProcessPoolExecutor(workers, mp_context=context, initializer=one_thread_per_worker)
 
 
+def shared_pool(workers: int, backend: str = "processes", address: str = "") -> Executor | None:
+    """:func:`worker_pool` where the work is shared (more than one worker,
+    or Ray); None where it is played here, in this process."""
+    return worker_pool(workers, backend, address) if workers > 1 or backend == "ray" else None
+
+
 def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion."""
     if n <= 0:

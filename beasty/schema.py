@@ -121,23 +121,29 @@ def parse(model: type[S], data: Any, error: type[Exception]) -> S:
         raise error(explain(e)) from None
 
 
-def _allowed(spec: Any) -> str:
-    """The values a field takes: its declared range or choices, else its type."""
-    for item in spec.metadata:
+def _declared(metadata: Any) -> str | None:
+    """The ``allowed`` text that :func:`within` or :func:`one_of` left in a field's metadata."""
+    for item in metadata:
         allowed = getattr(getattr(item, "func", None), "allowed", None)
         if allowed is not None:
             return str(allowed)
+    return None
+
+
+def _allowed(spec: Any) -> str:
+    """The values a field takes: its declared range or choices, else its type."""
+    allowed = _declared(spec.metadata)
+    if allowed is not None:
+        return allowed
     args: tuple[Any, ...] = typing.get_args(spec.annotation)
     if typing.get_origin(spec.annotation) is dict:
-        for item in getattr(args[1], "__metadata__", ()):
-            allowed = getattr(getattr(item, "func", None), "allowed", None)
-            if allowed is not None:
-                return f"a mapping, each value in {allowed}"
+        allowed = _declared(getattr(args[1], "__metadata__", ()))
+        if allowed is not None:
+            return f"a mapping, each value in {allowed}"
     for arg in args if type(None) in args else ():  # an optional range: X | None
-        for item in getattr(arg, "__metadata__", ()):
-            allowed = getattr(getattr(item, "func", None), "allowed", None)
-            if allowed is not None:
-                return f"{allowed} or null"
+        allowed = _declared(getattr(arg, "__metadata__", ()))
+        if allowed is not None:
+            return f"{allowed} or null"
     names = {bool: "true / false", str: "text", int: "an integer", float: "a number"}
     return names.get(spec.annotation, str(spec.annotation).replace("typing.", ""))
 

@@ -59,7 +59,7 @@ from beasty.agents.guided import NetworkFileError, read_network, save_network
 from beasty.agents.search import CHAMPION_SETTINGS, ROLLOUT_CHAMPION_SETTINGS
 from beasty.evaluate import head_to_head
 from beasty.files import atomic_write, check_writable
-from beasty.match import BACKENDS, Actor, derive_seed, play_out, wilson_interval, worker_pool
+from beasty.match import BACKENDS, Actor, derive_seed, play_out, shared_pool, wilson_interval
 from beasty.policy.network import NetworkConfig, PolicyValueNet, c_network, load_c_weights, masked_logits
 from beasty.schema import Schema, even, one_of, parse, within
 from beasty.train.config import DEVICES, torch_device
@@ -419,8 +419,7 @@ def run_expert(cfg: ExpertConfig, out: str | Path, resume: bool = False, progres
     league_pool = AdaptiveOpponentPool({name: 1.0 for name in _league(cfg, state)}, cfg.min_weight)
     if state.pool:
         league_pool.load_state_dict(state.pool)
-    use_pool = cfg.workers > 1 or cfg.backend == "ray"
-    pool = worker_pool(cfg.workers, cfg.backend, cfg.ray_address) if use_pool else None
+    pool = shared_pool(cfg.workers, cfg.backend, cfg.ray_address)
     try:
         for generation in range(state.generation + 1, cfg.generations + 1):
             row = _generation(cfg, out, generation, state, net, generator, league_pool, pool, progress)
