@@ -44,7 +44,8 @@ _TOP = {
     "min_opponent_weight": ("opponents", "min_weight"),
     "async_num_workers": ("generation", "async_num_workers"),
 }  # fmt: skip
-#: The original's exploiters: 50 iterations of 128 games, kept if they won 55 %.
+#: The original's cycle when the plan names none (its exploiters, 50
+#: iterations of 128 games kept at 55 %, are ExploitPatchConfig's defaults).
 EXPLOIT_DEFAULT_INTERVAL = 100
 _WEIGHTS = {"current_weight": "self", "checkpoint_weight": "checkpoint", "random_weight": "random"}
 #: The plan's true/false keys that this module reads itself.
@@ -130,8 +131,7 @@ def from_plan(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         _put(out, ("opponents", "weights"), weights)
     if data.get("use_exploit_patch") is True:
         interval = data.get("exploit_patch_interval", EXPLOIT_DEFAULT_INTERVAL)
-        _put(out, ("opponents", "exploit_patch"), {"interval": interval, "iterations": 50, "games": 128,
-                                                   "keep_threshold": 0.55})  # fmt: skip
+        _put(out, ("opponents", "exploit_patch", "interval"), interval)  # the rest: the original's defaults
     elif "exploit_patch_interval" in data:
         notes.append("exploit_patch_interval: use_exploit_patch is not true, so no exploiters are trained")
     if "async_game_generation" in data:
