@@ -54,7 +54,10 @@ def worker_pool(workers: int, backend: str = "processes", address: str = "") -> 
             from beasty.distributed import RayExecutor  # the one path that imports ray
         except ImportError as e:
             raise ValueError(f"backend ray needs Ray: pip install 'beasty[ray]' ({e})") from e
-        return RayExecutor(workers, address, initializer=one_thread_per_worker)
+        try:
+            return RayExecutor(workers, address, initializer=one_thread_per_worker)
+        except (ConnectionError, RuntimeError) as e:  # as train.trainer.make_generator says it
+            raise ValueError(f"ray address {address!r}: cannot start or reach Ray: {e}") from e
     if address:
         raise ValueError(f"an address ({address!r}) is for backend ray, not {backend!r}")
     if backend != "processes":
