@@ -121,10 +121,7 @@ static void tabulate_decision(const bb_search *s, int m, int k, const double *sc
     double top = -INFINITY;
     for (int a = 0; a < BB_NUM_ACTIONS; a++)
         if (!isnan(scores[a]) && scores[a] > top) top = scores[a];
-    for (int sp = 0; sp <= BB_NUM_SPECIES; sp++) {
-        w->decision_weight[m][k][sp] = 0.0;
-        w->decision_legal[k][sp] = 0;
-    }
+    for (int sp = 0; sp <= BB_NUM_SPECIES; sp++) w->decision_weight[m][k][sp] = 0.0;
     w->decision_chosen[m][k] = 0.0;
     for (int a = 0; a < BB_NUM_ACTIONS; a++) {
         if (isnan(scores[a])) continue;
@@ -132,9 +129,55 @@ static void tabulate_decision(const bb_search *s, int m, int k, const double *sc
         double e = exp(x > -700.0 ? x : -700.0);
         int sp = bb_action_get(a)->species;
         w->decision_weight[m][k][sp] += e;
-        w->decision_legal[k][sp]++;
         if (a == w->decision_action[k]) w->decision_chosen[m][k] = e;
     }
+}
+
+/* Whether hypothesis m's choices are weighed with the hand (search.h). */
+static int reads_hand(const bb_search *s, int m) {
+    return m < s->num_models ? s->model_reads_hand[m] : s->config.unknown_temperature > 0.0;
+}
+
+/* Probability that hypothesis m (a model that reads the hand, or the guide
+ * for "unknown"), in the opponent's seat at decision k with hand `hand`
+ * (the rest of their unplayed animals in the pile), plays the action
+ * played: (1 - eps) softmax(scores / T) + eps / #legal.  Cached per hand:
+ * the hands at the decisions are at most C(12, 4) = 495 in all, however
+ * many candidates share them. */
+static double hand_choice_probability(const bb_search *s, int m, int k, uint32_t hand) {
+    bb_search_workspace *w = s->work;
+    float *cached = &w->hand_choice[m][k][hand >> 1];
+    if (!isnan(*cached)) return *cached;
+    bb_game view = w->decision_view[k];
+    int opp = view.to_move, n = 0;
+    uint32_t unplayed = BB_ALL_SPECIES;
+    for (int j = 0; j < k; j++) unplayed &= ~(1u << bb_action_get(w->decision_action[j])->species);
+    for (uint32_t h = hand; h && n < BB_HAND_MAX; h &= h - 1)
+        view.hand[opp][n++] = BB_CARD(opp, __builtin_ctz(h));
+    view.hand_len[opp] = (uint8_t)n;
+    int i = view.deck_pos[opp];
+    for (uint32_t r = unplayed & ~hand; r && i < BB_DECK_MAX; r &= r - 1)
+        view.deck[opp][i++] = BB_CARD(opp, __builtin_ctz(r));
+    const bb_policy *policy = m < s->num_models ? &s->models[m] : &s->guide;
+    double temperature = m < s->num_models ? s->config.model_temperature : s->config.unknown_temperature;
+    double scores[BB_NUM_ACTIONS], top = -INFINITY;
+    policy->scores(policy->state, &view, hand, scores);
+    for (int a = 0; a < BB_NUM_ACTIONS; a++)
+        if (!isnan(scores[a]) && scores[a] > top) top = scores[a];
+    double z = 0.0, chosen = 0.0;
+    int legal = 0;
+    for (int a = 0; a < BB_NUM_ACTIONS; a++) {
+        if (isnan(scores[a])) continue;
+        double x = (scores[a] - top) / temperature;
+        double e = exp(x > -700.0 ? x : -700.0);
+        z += e;
+        legal++;
+        if (a == w->decision_action[k]) chosen = e;
+    }
+    double eps = s->config.model_epsilon;
+    double p = legal == 0 || chosen == 0.0 ? 0.0 : (1.0 - eps) * chosen / z + eps / legal;
+    *cached = (float)p;
+    return p;
 }
 
 /* Probability that model m plays decision k's action with hand `hand`:
@@ -150,15 +193,44 @@ static double choice_probability(const bb_search *s, int m, int k, uint32_t hand
         legal += w->decision_legal[k][sp];
     }
     if (legal == 0 || !((hand >> chosen_species) & 1)) return 0.0;
-    if (m == s->num_models) return 1.0 / legal; /* the unknown opponent: uniform */
+    if (reads_hand(s, m)) return hand_choice_probability(s, m, k, hand);
+    if (m == s->num_models) return 1.0 / legal; /* the unknown opponent without a temperature: uniform */
     if (w->decision_chosen[m][k] == 0.0) return 0.0;
     double eps = s->config.model_epsilon;
     return (1.0 - eps) * w->decision_chosen[m][k] / z + eps / legal;
 }
 
+/* Gives `owner` the animals of species mask `left`: a hand of up to four,
+ * then the pile, with the counts that go with them. */
+static void deal_counts(bb_game *g, int owner, uint32_t left) {
+    int n = __builtin_popcount(left), h = n < BB_HAND_MAX ? n : BB_HAND_MAX, i = 0;
+    memset(g->hand[owner], 0, BB_HAND_MAX);
+    memset(g->deck[owner], 0, BB_DECK_MAX);
+    g->hand_len[owner] = (uint8_t)h;
+    g->deck_pos[owner] = (uint8_t)(BB_DECK_MAX - (n - h));
+    for (uint32_t r = left; r; r &= r - 1, i++) {
+        uint8_t card = BB_CARD(owner, __builtin_ctz(r));
+        if (i < h) g->hand[owner][i] = card;
+        else g->deck[owner][g->deck_pos[owner] + i - h] = card;
+    }
+}
+
+/* The public state as the opponent saw it at their k-th decision: the
+ * zones, both players' counts and the mover's unplayed animals (the
+ * opponent sees them as a set); the opponent's own hand and pile are
+ * filled per hand (hand_choice_probability). */
+static void record_view(const bb_game *pub, int k, uint32_t mover_played, bb_game *view) {
+    int opp = pub->to_move, me = 1 - opp;
+    *view = *pub;
+    deal_counts(view, me, BB_ALL_SPECIES & ~mover_played);
+    uint32_t opp_left = 0; /* only the counts matter here: any k species */
+    for (int sp = 1; sp <= BB_NUM_SPECIES - k; sp++) opp_left |= 1u << sp;
+    deal_counts(view, opp, opp_left);
+}
+
 /* Replays the public history and stores, for each of the opponent's
- * decisions, every model's scores of the actions of their unplayed
- * species.  Returns 0 when the history is unknown or does not lead to g's
+ * decisions, the allowed actions of their unplayed species, every scripted
+ * model's scores of them and the opponent's view.  Returns 0 when the history is unknown or does not lead to g's
  * public zones (a hand-made state): then determinizations stay uniform. */
 static int record_decisions(const bb_search *s, const bb_game *g) {
     bb_search_workspace *w = s->work;
@@ -169,7 +241,7 @@ static int record_decisions(const bb_search *s, const bb_game *g) {
     memset(&pub, 0, sizeof(pub));
     pub.early_stop = g->early_stop;
     pub.hand_len[0] = pub.hand_len[1] = 1;
-    uint32_t opp_played = 0;
+    uint32_t opp_played = 0, mover_played = 0;
     for (int t = 0; t < g->turn; t++) {
         int p = g->start_player ^ (t & 1);
         int32_t a = g->history[t];
@@ -180,12 +252,22 @@ static int record_decisions(const bb_search *s, const bb_game *g) {
             int k = w->num_decisions++;
             if (k >= BB_CARDS_PER_PLAYER) return 0;
             w->decision_action[k] = (uint8_t)a;
+            record_view(&pub, k, mover_played, &w->decision_view[k]);
+            memset(w->decision_legal[k], 0, sizeof(w->decision_legal[k]));
+            for (int b = 0; b < BB_NUM_ACTIONS; b++) { /* allowed actions of the unplayed species */
+                int sp = bb_action_get(b)->species;
+                if (((BB_ALL_SPECIES & ~opp_played) >> sp & 1) && bb_game_queue_allows(&pub, b))
+                    w->decision_legal[k][sp]++;
+            }
             for (int m = 0; m < s->num_models; m++) {
+                if (s->model_reads_hand[m]) continue;
                 double sc[BB_NUM_ACTIONS];
                 s->models[m].scores(s->models[m].state, &pub, BB_ALL_SPECIES & ~opp_played, sc);
                 tabulate_decision(s, m, k, sc);
             }
             opp_played |= 1u << species;
+        } else {
+            mover_played |= 1u << species;
         }
         if (bb_game_play(&pub, a) != BB_OK) return 0;
         pub.hand_len[p] = 1;
@@ -211,6 +293,8 @@ static void draw_candidates(const bb_search *s, const bb_game *g, bb_rng *rng) {
     for (int k = 0; k < K; k++) played[k] = (uint8_t)bb_action_get(w->decision_action[k])->species;
     int n_left = unplayed_species(g, 1 - g->to_move, left);
     double total = 0.0;
+    for (int m = 0; m < hypotheses(s); m++) /* NaN: not computed yet */
+        if (reads_hand(s, m)) memset(w->hand_choice[m], 0xFF, (size_t)K * sizeof(w->hand_choice[m][0]));
     w->num_candidates = s->config.candidates;
     for (int c = 0; c < w->num_candidates; c++) {
         uint8_t *order = w->candidate_order[c];
@@ -615,7 +699,8 @@ void bb_search_config_default(bb_search_config *c) {
         .algorithm = BB_SEARCH_ISMCTS, .simulations = 1000, .time_limit_ms = 0.0, .exploration = 0.7,
         .use_prior = 0, .prior_temperature = 1.0, .margin_weight = 0.3, .draw_value = 0.0, .endgame_cards = 4,
         .infer_hands = 1, .model_in_tree = 0, .candidates = 256, .model_temperature = 1.0, .model_epsilon = 0.1,
-        .unknown_prior = 1.0, .value_weight = 0.0, .root_noise = 0.0, .root_noise_alpha = 0.3,
+        .unknown_prior = 1.0, .unknown_temperature = 0.0, .value_weight = 0.0, .root_noise = 0.0,
+        .root_noise_alpha = 0.3,
     };
     *c = d;
 }
@@ -642,9 +727,12 @@ bb_status bb_search_check(const bb_search *s, const char **bad) {
     for (int m = 0; m < s->num_models; m++) {
         REQUIRE(s->models[m].choose && ((!c->infer_hands && !c->use_prior) || s->models[m].scores), "models");
         REQUIRE(s->model_prior[m] >= 0.0 && s->model_prior[m] <= 1e6, "model_prior");
+        REQUIRE(s->model_reads_hand[m] == 0 || s->model_reads_hand[m] == 1, "models");
         total += s->model_prior[m];
     }
     REQUIRE(c->unknown_prior >= 0.0 && c->unknown_prior <= 1e6, "unknown_prior");
+    REQUIRE(c->unknown_temperature >= 0.0 && c->unknown_temperature <= 1e6, "unknown_temperature");
+    REQUIRE(c->unknown_temperature == 0.0 || (s->guide.choose && s->guide.scores), "guide");
     REQUIRE(c->value_weight >= 0.0 && c->value_weight <= 1.0, "value_weight");
     REQUIRE(c->root_noise >= 0.0 && c->root_noise <= 1.0, "root_noise");
     REQUIRE(c->root_noise_alpha > 0.0 && c->root_noise_alpha <= 100.0, "root_noise_alpha");

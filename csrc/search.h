@@ -16,15 +16,21 @@
  *     and weighted by how likely each opponent model (a bb_policy with
  *     scores) makes their actual choices given the hands that order implies:
  *     model m plays a with probability (1 - eps) softmax(score / T) + eps /
- *     #legal.  `candidates` orders are drawn per decision; each iteration
+ *     #legal; the scores of a model that reads the hand (a network) come
+ *     from the opponent's observation at the time with the hand the order
+ *     implies, those of a scripted model from the queue alone.  `candidates` orders are drawn per decision; each iteration
  *     picks one by weight (sampling-importance-resampling), and the model
  *     that plays the opponent in that iteration by its posterior for that
  *     order, so the mixture's weights are learned during the game.
  *   - "unknown": besides the models, the hypothesis that the opponent is
- *     none of them (prior weight unknown_prior).  Its choices are uniform
- *     for the inference; in the search it is assumed to play as well as the
- *     mover: the mover's own policy in rollouts, UCB (not the model) in the
- *     tree.  Against a player the models do not explain, it takes over.
+ *     none of them (prior weight unknown_prior).  In the search it is
+ *     assumed to play as well as the mover: the mover's own policy in
+ *     rollouts, UCB (not the model) in the tree.  For the inference its
+ *     choices are uniform, or with unknown_temperature > 0 the guide's
+ *     softmax (logits / unknown_temperature, mixed with model_epsilon) on
+ *     the opponent's observation at the time, with the hand the order
+ *     implies: a player who plans is read as the mover would have played.
+ *     Against a player the models do not explain, it takes over.
  * Nothing here reads the opponent's hand, either pile's order or the game's
  * RNG.
  *
@@ -108,6 +114,8 @@ typedef struct bb_search_config {
     double model_temperature; /* > 0: softmax temperature of the opponent models */
     double model_epsilon;     /* in [0, 1]: uniform share of each opponent model */
     double unknown_prior;     /* >= 0: prior weight of "none of the models" (see above) */
+    double unknown_temperature; /* 0: "unknown" chooses uniformly in the inference; > 0 (needs a
+                                   guide): as the guide would with that hand, at this temperature */
     double value_weight;      /* in [0, 1]: weight of the guide's value in a leaf's value */
     double root_noise;        /* in [0, 1] (use_prior): share of Dirichlet noise in the root's prior */
     double root_noise_alpha;  /* > 0: the Dirichlet's concentration (self-play exploration) */
@@ -122,7 +130,7 @@ typedef struct bb_search_node {
     float prior[BB_NUM_ACTIONS];       /* from the determinization of the node's first walk */
 } bb_search_node;
 
-/* Inference tables, one decision at a time (about 100 kB). */
+/* Inference tables, one decision at a time (about 2 MB). */
 typedef struct bb_search_workspace {
     int32_t num_decisions;                                  /* the opponent's moves so far */
     uint8_t decision_action[BB_CARDS_PER_PLAYER];
@@ -131,6 +139,12 @@ typedef struct bb_search_workspace {
     double decision_weight[BB_SEARCH_MAX_MODELS][BB_CARDS_PER_PLAYER][BB_NUM_SPECIES + 1];
     double decision_chosen[BB_SEARCH_MAX_MODELS][BB_CARDS_PER_PLAYER];
     uint8_t decision_legal[BB_CARDS_PER_PLAYER][BB_NUM_SPECIES + 1]; /* allowed actions per species */
+    /* hypotheses that read the hand (model_reads_hand, unknown_temperature):
+     * the opponent's view at each decision (their own hand and pile filled
+     * per hand), and the probability of the action played per hypothesis,
+     * decision and hand (species mask >> 1), NaN until computed */
+    bb_game decision_view[BB_CARDS_PER_PLAYER];
+    float hand_choice[BB_SEARCH_MAX_MODELS + 1][BB_CARDS_PER_PLAYER][1 << BB_NUM_SPECIES];
     int32_t num_candidates;
     uint8_t candidate_order[BB_SEARCH_MAX_CANDIDATES][BB_CARDS_PER_PLAYER]; /* species, deal order */
     double candidate_cumulative[BB_SEARCH_MAX_CANDIDATES];
@@ -143,6 +157,8 @@ typedef struct bb_search {
     bb_policy guide;                            /* optional (choose NULL: none): prior and leaf value */
     bb_policy models[BB_SEARCH_MAX_MODELS];     /* opponent models (rollouts, prior, inference) */
     double model_prior[BB_SEARCH_MAX_MODELS];   /* >= 0; with unknown_prior, not all 0 */
+    int32_t model_reads_hand[BB_SEARCH_MAX_MODELS]; /* 1: its scores depend on the mover's hand (a
+                                                   network): weighed hand by hand, see infer_hands */
     int32_t num_models;                         /* 1..BB_SEARCH_MAX_MODELS */
     bb_search_node *nodes;                      /* caller-owned arena */
     int32_t capacity;                           /* nodes in the arena (IS-MCTS: >= simulations + 1) */
@@ -163,8 +179,8 @@ typedef struct bb_search_result {
  * reads them from here): IS-MCTS, 1000 simulations, no time limit,
  * exploration 0.7, no prior (temperature 1), margin_weight 0.3, draws 0,
  * endgame_cards 4, inferred hands from 256 candidates with model
- * temperature 1 and epsilon 0.1, unknown_prior 1, no value, no root noise
- * (alpha 0.3). */
+ * temperature 1 and epsilon 0.1, unknown_prior 1 (uniform: temperature 0),
+ * no value, no root noise (alpha 0.3). */
 void bb_search_config_default(bb_search_config *c);
 /* BB_OK, or BB_ERR_PARAM if the configuration or the memory is unusable;
  * then *bad (if not NULL) names the offending field.  The ranges: */
@@ -174,7 +190,8 @@ void bb_search_config_default(bb_search_config *c);
  *   value), root_noise_alpha (0, 100],
  *   draw_value -1..1, candidates 1..BB_SEARCH_MAX_CANDIDATES, flags 0/1,
  *   endgame_cards 0..8,
- *   model_prior and unknown_prior 0..1e6 with a positive sum. */
+ *   model_prior and unknown_prior 0..1e6 with a positive sum, model_reads_hand 0/1,
+ *   unknown_temperature 0..1e6 (> 0 needs a guide with scores). */
 bb_status bb_search_check(const bb_search *s, const char **bad);
 /* One decision for the player to move in g.  The state must pass
  * bb_game_validate(g, 0) and bb_game_check_cards (every state reached by

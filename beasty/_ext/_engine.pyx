@@ -370,6 +370,7 @@ cdef class Search(Policy):
         for j, m in enumerate(models):
             self.s.models[j] = (<Policy>m).policy
             self.s.model_prior[j] = prior[j]
+            self.s.model_reads_hand[j] = isinstance(m, Network)
         if guide is not None:
             self.s.guide = guide.policy
         self._keep = (rollout, tuple(models), guide)
@@ -392,7 +393,8 @@ cdef class Search(Policy):
                 raise ValueError(f"search {field}: every policy must be initialised and, for "
                                  "infer_hands or use_prior, have scores (a RandomPolicy or ScriptedPolicy)")
             if field == "guide":
-                raise ValueError("value_weight > 0 needs a guide network (Search(guide=Network(...)))")
+                raise ValueError("value_weight > 0 and unknown_temperature > 0 need a guide network "
+                                 "(Search(guide=Network(...)))")
             shown = prior if field == "model_prior" else config.get(field, "")
             raise ValueError(f"search parameter {field} out of range: {shown!r} (see csrc/search.h)")
         self.policy = cs.bb_policy_search(&self.s)

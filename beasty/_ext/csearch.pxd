@@ -31,6 +31,7 @@ cdef extern from "search.h" nogil:
         double model_temperature
         double model_epsilon
         double unknown_prior
+        double unknown_temperature
         double value_weight
         double root_noise
         double root_noise_alpha
@@ -47,6 +48,7 @@ cdef extern from "search.h" nogil:
         bb_policy guide
         bb_policy models[8]
         double model_prior[8]
+        int32_t model_reads_hand[8]
         int32_t num_models
         bb_search_node *nodes
         int32_t capacity
