@@ -4,14 +4,21 @@
     python examples/expert_studies.py win-only runs/champion2 13,14,15,16
     python examples/expert_studies.py settings --games 400 --seed 0 \\
         '{"draw_value": -0.3}' '{"model_in_tree": false}'
+    python examples/expert_studies.py hands 0.25,0.5,1 --games 150
 
 value-targets: networks of the run's shape trained from scratch on the same
 positions with the value target (1 - v) * result + v * search value, each
 gated against champion_v1 (1,000 mirrored games at 400 simulations).
 win-only: the same with a draw counted as a loss, then played at the
 champion's settings (with and without ``draw_value`` -1) against ``ppo``
-and ``ismcts``.  settings: the champion with one setting changed (JSON) at
-a time, against ``ppo`` and ``ismcts``.
+and ``ismcts``.  settings: the first champion (``champion_v1``, the
+champion of those studies) with one setting changed (JSON) at a time,
+against ``ppo`` and ``ismcts``.  hands: how much of a planner's hand the
+search's determinizations hold (the share of its cards, and how often all
+of them), at each of its decisions from turn 4 while the opponent's pile
+is not empty, with uniform hands, the first champion's inference, and the
+guide's choices read at each ``unknown_temperature``, over ``--games``
+games against ``ppo`` and ``ismcts`` each.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from beasty._ext import GameBatch
 from beasty.agents import make
 from beasty.agents.guided import network_path, save_network
 from beasty.evaluate import evaluate
@@ -41,14 +49,43 @@ def _trained(positions: Positions, value_target: float, path: Path) -> Path:
 
 
 def _table(agent_settings: dict, games: int, seed: int) -> None:
-    results = evaluate(make("champion", **agent_settings), ["ppo", "ismcts"], games, seed=seed, workers=2)
+    results = evaluate(make("champion_v1", **agent_settings), ["ppo", "ismcts"], games, seed=seed, workers=2)
     print(json.dumps(agent_settings), [(r.opponent, r.wins, r.losses, r.draws, round(r.win_rate, 3))
                                        for r in results], flush=True)  # fmt: skip
 
 
+def _hands(temperatures: list[float], games: int) -> None:
+    searches = {
+        "uniform": make("champion_v1", infer_hands=False).search,
+        "champion_v1": make("champion_v1").search,
+    }
+    for t in temperatures:
+        searches[f"unknown_temperature {t}"] = make("champion_v1", unknown_temperature=t).search
+    player = make("champion_v1", simulations=300)
+    for name in ("ppo", "ismcts"):
+        opponent, share, whole = make(name), {k: [] for k in searches}, {k: [] for k in searches}
+        for deal in range(games):
+            game, me = GameBatch(1, seed=900 + deal, auto_reset=False), deal % 2
+            while not game.done[0]:
+                state = game.get_state(0)
+                if game.to_move[0] == me and game.turn[0] >= 4 and len(state.decks[1 - me]) > 0:
+                    truth = {c.species for c in state.hands[1 - me]}
+                    for key, search in searches.items():
+                        worlds, _ = search.sample(game, 0, 200, seed=deal)
+                        hands = [{c.species for c in worlds.get_state(j).hands[1 - me]}
+                                 for j in range(len(worlds))]  # fmt: skip
+                        share[key].append(np.mean([len(h & truth) / len(truth) for h in hands]))
+                        whole[key].append(np.mean([h == truth for h in hands]))
+                mover = player if game.to_move[0] == me else opponent
+                game.step(np.array([mover.act(game, 0)]), np.array([0]))
+        for key in searches:
+            print(f"{name}: {key}: share {np.mean(share[key]):.3f}, whole hand {np.mean(whole[key]):.3f}"
+                  f" ({len(share[key])} decisions)", flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("study", choices=("value-targets", "win-only", "settings"))
+    parser.add_argument("study", choices=("value-targets", "win-only", "settings", "hands"))
     parser.add_argument("args", nargs="*")
     parser.add_argument("--games", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
@@ -56,6 +93,9 @@ def main() -> None:
     if args.study == "settings":
         for text in args.args or ["{}"]:
             _table(json.loads(text), args.games, args.seed)
+        return
+    if args.study == "hands":
+        _hands([float(t) for t in (args.args or ["0.5"])[0].split(",")], args.games)
         return
     run, generations = Path(args.args[0]), [int(g) for g in args.args[1].split(",")]
     positions = Positions.concatenate([Positions.load(run / f"positions-{g}.npz") for g in generations])

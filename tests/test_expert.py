@@ -233,22 +233,21 @@ def test_expert_iteration_end_to_end_with_gates_and_resume(tmp_path):
     pytest.importorskip("torch")
     from beasty.train.expert import ExpertConfigError, make_config, run_expert
 
-    cfg = make_config({"generations": 2, **SMALL})
+    cfg = make_config({"generations": 2, **SMALL, "gate_threshold": 0.0})  # 4 games decide nothing: promote
     best = run_expert(cfg, tmp_path / "run", progress=False)
     rows = list(csv.DictReader((tmp_path / "run" / "metrics.csv").open()))
     assert [r["generation"] for r in rows] == ["1", "2"]
     for row in rows:
         assert 0.0 <= float(row["gate_low"]) <= float(row["gate_score"]) <= float(row["gate_high"]) <= 1.0
         assert int(row["gate_wins"]) + int(row["gate_draws"]) + int(row["gate_losses"]) == 4
-        assert row["promoted"] == str(float(row["gate_score"]) >= 0.55)
+        assert row["promoted"] == "True"
         assert min(float(row[k]) for k in ("play_seconds", "train_seconds", "gate_seconds")) >= 0
-        assert "random" in json.loads(row["league_win_rates"])
+    assert "random" in json.loads(rows[0]["league_win_rates"])  # the league's only member then
     about = read_network_about(tmp_path / "run" / "expert-2.npz")
     assert about["generation"] == 2 and about["hidden"] == 8 and about["depth"] == 2
     assert load_network(tmp_path / "run" / "expert-2.npz").depth == 2
-    if rows[0]["promoted"] == "True" or rows[1]["promoted"] == "True":
-        assert best.name in {"expert-1.npz", "expert-2.npz"}
-        assert (tmp_path / "run" / "best.npz").read_bytes() == best.read_bytes()
+    assert best.name == "expert-2.npz"
+    assert (tmp_path / "run" / "best.npz").read_bytes() == best.read_bytes()
     agent = make("search", network=str(best), simulations=20, use_prior=True, value_weight=1.0)
     assert play_match(agent, make("random"), 2, seed=0).games == 2
     with pytest.raises(ExpertConfigError, match="already holds"):  # never overwrites a run

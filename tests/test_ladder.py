@@ -100,3 +100,7 @@ def test_the_first_champion_is_kept_by_name():
     assert (first.hidden, first.depth, first.residual) == (64, 1, False)  # a first-format file still loads
     assert read_network_about(network_path("champion_v1"))["generation"] == 4
     assert make("champion_v1").settings["network"] == "champion_v1"
+    # the champion is the first one reading a planner's hand: nothing else differs
+    changed = {k for k, v in make("champion").settings.items() if make("champion_v1").settings[k] != v}
+    assert changed == {"network", "unknown_temperature", "unknown_prior"}
+    assert make("champion_v1").settings["unknown_temperature"] == 0.0

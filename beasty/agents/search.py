@@ -145,12 +145,12 @@ CHAMPION_V1_SETTINGS: dict[str, Any] = {
 #: expert iteration on the search's own games (docs/EXPERT.md): PUCT with
 #: the network's prior, the network's value at new leaves instead of
 #: rollouts, and twice as many simulations in the same time (under 10 ms per
-#: decision on one core).
+#: decision on one core).  It reads a planner's hand from its choices as the
+#: network would have chosen (unknown_temperature), and trusts the scripted
+#: models less at the start (docs/EXPERT.md, "Reading a planner's hand").
 CHAMPION_SETTINGS: dict[str, Any] = {
-    **ROLLOUT_CHAMPION_SETTINGS,
-    "simulations": 2500,
+    **CHAMPION_V1_SETTINGS,
     "network": "shipped",
-    "use_prior": True,
-    "exploration": 1.0,
-    "value_weight": 1.0,
+    "unknown_temperature": 0.5,
+    "unknown_prior": 16.0,
 }
