@@ -33,6 +33,7 @@ AGENTS = {
     for name in ("search", "ismcts", "champion", "rollout_champion")
 }
 AGENTS["pimc"] = make("search", simulations=10, algorithm="pimc", endgame_cards=8)
+AGENTS["network model"] = make("champion", simulations=40, models=["heuristic", "network"])  # read per hand
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
