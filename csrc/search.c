@@ -346,8 +346,9 @@ static int pick_weighted(const double *weights, int n, double total, bb_rng *rng
     return n - 1;
 }
 
-/* A determinization and the opponent model that plays in it. */
-static int sample_world(const bb_search *s, const bb_game *g, int inferred, bb_rng *rng, bb_game *d) {
+/* A determinization and the opponent model that plays in it, from what the
+ * mover knows. */
+static int sample_world_fair(const bb_search *s, const bb_game *g, int inferred, bb_rng *rng, bb_game *d) {
     if (!inferred) {
         determinize(g, rng, d);
         double prior[BB_SEARCH_MAX_MODELS + 1], total = 0.0;
@@ -386,6 +387,32 @@ static int sample_world(const bb_search *s, const bb_game *g, int inferred, bb_r
         total += prior_like[m];
     }
     return pick_weighted(prior_like, hypotheses(s), total, rng);
+}
+
+/* reveal_opponent_hand (a study): d keeps the opponent's true hand; their
+ * pile is their other unplayed animals in a fresh order, as in any world. */
+static void reveal_hand(const bb_game *g, bb_rng *rng, bb_game *d) {
+    int opp = 1 - g->to_move, h = g->hand_len[opp], n = 0;
+    uint8_t species[BB_CARDS_PER_PLAYER];
+    uint32_t hand = 0;
+    for (int i = 0; i < h; i++) hand |= 1u << (species[n++] = BB_CARD_SPECIES(g->hand[opp][i]));
+    uint8_t pile[BB_CARDS_PER_PLAYER];
+    int p = 0;
+    for (uint32_t r = BB_ALL_SPECIES & ~bb_game_played_species(g, opp) & ~hand; r; r &= r - 1)
+        pile[p++] = (uint8_t)__builtin_ctz(r);
+    shuffle(pile, p, rng);
+    for (int i = 0; i < p && n < BB_CARDS_PER_PLAYER; i++) species[n++] = pile[i];
+    make_world(g, species, n, rng, d);
+}
+
+/* A determinization and the opponent model that plays in it. */
+static int sample_world(const bb_search *s, const bb_game *g, int inferred, bb_rng *rng, bb_game *d) {
+    if (s->config.reveal_opponent_hand) {
+        int m = sample_world_fair(s, g, inferred, rng, d);
+        reveal_hand(g, rng, d);
+        return m;
+    }
+    return sample_world_fair(s, g, inferred, rng, d);
 }
 
 /* ------------------------------------------------------------ endgame */
@@ -700,7 +727,7 @@ void bb_search_config_default(bb_search_config *c) {
         .use_prior = 0, .prior_temperature = 1.0, .margin_weight = 0.3, .draw_value = 0.0, .endgame_cards = 4,
         .infer_hands = 1, .model_in_tree = 0, .candidates = 256, .model_temperature = 1.0, .model_epsilon = 0.1,
         .unknown_prior = 1.0, .unknown_temperature = 0.0, .value_weight = 0.0, .root_noise = 0.0,
-        .root_noise_alpha = 0.3,
+        .root_noise_alpha = 0.3, .reveal_opponent_hand = 0,
     };
     *c = d;
 }
@@ -717,6 +744,7 @@ bb_status bb_search_check(const bb_search *s, const char **bad) {
     REQUIRE(c->draw_value >= -1.0 && c->draw_value <= 1.0, "draw_value");
     REQUIRE(c->endgame_cards >= 0 && c->endgame_cards <= 2 * BB_HAND_MAX, "endgame_cards");
     REQUIRE(c->infer_hands == 0 || c->infer_hands == 1, "infer_hands");
+    REQUIRE(c->reveal_opponent_hand == 0 || c->reveal_opponent_hand == 1, "reveal_opponent_hand");
     REQUIRE(c->model_in_tree == 0 || c->model_in_tree == 1, "model_in_tree");
     REQUIRE(c->candidates >= 1 && c->candidates <= BB_SEARCH_MAX_CANDIDATES, "candidates");
     REQUIRE(c->model_temperature > 0.0 && c->model_temperature <= 1e6, "model_temperature");

@@ -32,7 +32,9 @@
  *     implies: a player who plans is read as the mover would have played.
  *     Against a player the models do not explain, it takes over.
  * Nothing here reads the opponent's hand, either pile's order or the game's
- * RNG.
+ * RNG, except the study switch reveal_opponent_hand (never a fair player):
+ * every determinization then holds the opponent's true hand, an upper bound
+ * on what reading the hand can give.
  *
  * Search (one decision, from the mover's seat, values in [-1, 1]):
  *   - PIMC: each determinization plays every legal root action once, then a
@@ -119,6 +121,8 @@ typedef struct bb_search_config {
     double value_weight;      /* in [0, 1]: weight of the guide's value in a leaf's value */
     double root_noise;        /* in [0, 1] (use_prior): share of Dirichlet noise in the root's prior */
     double root_noise_alpha;  /* > 0: the Dirichlet's concentration (self-play exploration) */
+    int32_t reveal_opponent_hand; /* 1: a study, not a fair player: worlds hold the opponent's
+                                     true hand (their pile's order stays hidden) */
 } bb_search_config;
 
 typedef struct bb_search_node {

@@ -207,6 +207,28 @@ def test_hand_reading_hypotheses_find_a_planners_hand(reading_settings):
     assert hits["reading"] > 1.25 * hits["uniform"]  # 3,050 against 2,149 when written
 
 
+def test_reveal_opponent_hand_is_a_study_of_the_true_hand():
+    """The study switch puts the opponent's true hand in every world (their
+    pile keeps their other unplayed animals, in any order); the fair search
+    does not."""
+    games = GameBatch(1, seed=31, auto_reset=False)
+    while games.turn[0] < 7:
+        games.step(np.array([make("heuristic").act(games, 0)]), np.array([0]))
+    truth = games.get_state(0)
+    opp = 1 - truth.to_move
+    true_hand = sorted(c.species for c in truth.hands[opp])
+    true_pile = sorted(c.species for c in truth.decks[opp])
+    for searcher, always in ((make("champion", reveal_opponent_hand=True), True), (make("champion"), False)):
+        worlds, _ = searcher.search.sample(games, 0, 200, seed=2)
+        hands = [sorted(c.species for c in worlds.get_state(j).hands[opp]) for j in range(len(worlds))]
+        assert all(h == true_hand for h in hands) is always
+        if always:
+            assert all(sorted(c.species for c in worlds.get_state(j).decks[opp]) == true_pile
+                       for j in range(len(worlds)))  # fmt: skip
+    with pytest.raises(TypeError):
+        make("champion", reveal_opponent_hand=1)
+
+
 def test_unknown_temperature_needs_a_guide():
     with pytest.raises(ValueError, match="guide"):
         make("rollout_champion", unknown_temperature=0.5)
