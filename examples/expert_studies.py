@@ -5,6 +5,7 @@
     python examples/expert_studies.py settings --games 400 --seed 0 \\
         '{"draw_value": -0.3}' '{"model_in_tree": false}'
     python examples/expert_studies.py hands 0.25,0.5,1 --games 150
+    python examples/expert_studies.py agreement shipped other.npz --games 100
 
 value-targets: networks of the run's shape trained from scratch on the same
 positions with the value target (1 - v) * result + v * search value, each
@@ -18,7 +19,11 @@ search's determinizations hold (the share of its cards, and how often all
 of them), at each of its decisions from turn 4 while the opponent's pile
 is not empty, with uniform hands, the first champion's inference, and the
 guide's choices read at each ``unknown_temperature``, over ``--games``
-games against ``ppo`` and ``ismcts`` each.
+games against ``ppo`` and ``ismcts`` each.  agreement: how well each
+network (a package name or a file) predicts the moves of ``ppo`` and
+``ismcts`` playing the champion, with their true hands: how often its
+highest logit is their move, and the mean log-probability of their move
+under its softmax.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import torch
 
 from beasty._ext import GameBatch
 from beasty.agents import make
-from beasty.agents.guided import network_path, save_network
+from beasty.agents.guided import load_network, network_path, save_network
 from beasty.evaluate import evaluate
 from beasty.match import worker_pool
 from beasty.policy.network import NetworkConfig, PolicyValueNet, c_network
@@ -83,9 +88,33 @@ def _hands(temperatures: list[float], games: int) -> None:
                   f" ({len(share[key])} decisions)", flush=True)  # fmt: skip
 
 
+def _agreement(networks: list[str], games: int) -> None:
+    nets = {name: load_network(network_path(name)) for name in networks}
+    champion = make("champion", simulations=300)
+    for name in ("ppo", "ismcts"):
+        opponent, top, logp = make(name), {k: [] for k in nets}, {k: [] for k in nets}
+        for deal in range(games):
+            game, me = GameBatch(1, seed=5000 + deal, auto_reset=False), deal % 2
+            while not game.done[0]:
+                mover = champion if game.to_move[0] == me else opponent
+                action = mover.act(game, 0)
+                obs, mask = game.observe()
+                legal = mask[0].astype(bool)
+                if mover is opponent and legal.sum() > 1:
+                    for key, net in nets.items():
+                        logits = np.where(legal, net.forward(obs[:1])[0, : len(legal)], -np.inf)
+                        top[key].append(int(np.argmax(logits)) == action)
+                        shifted = logits - logits.max()
+                        logp[key].append(shifted[action] - np.log(np.exp(shifted).sum()))
+                game.step(np.array([action]), np.array([0]))
+        for key in nets:
+            print(f"{name}: {key}: top-1 {np.mean(top[key]):.3f}, mean log-probability"
+                  f" {np.mean(logp[key]):.3f} ({len(top[key])} choices)", flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("study", choices=("value-targets", "win-only", "settings", "hands"))
+    parser.add_argument("study", choices=("value-targets", "win-only", "settings", "hands", "agreement"))
     parser.add_argument("args", nargs="*")
     parser.add_argument("--games", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
@@ -93,6 +122,9 @@ def main() -> None:
     if args.study == "settings":
         for text in args.args or ["{}"]:
             _table(json.loads(text), args.games, args.seed)
+        return
+    if args.study == "agreement":
+        _agreement(args.args or ["shipped"], args.games)
         return
     if args.study == "hands":
         _hands([float(t) for t in (args.args or ["0.5"])[0].split(",")], args.games)
