@@ -18,8 +18,9 @@
  *     model m plays a with probability (1 - eps) softmax(score / T) + eps /
  *     #legal; the scores of a model that reads the hand (a network) come
  *     from the opponent's observation at the time with the hand the order
- *     implies, those of a scripted model from the queue alone.  `candidates` orders are drawn per decision; each iteration
- *     picks one by weight (sampling-importance-resampling), and the model
+ *     implies, those of a scripted model from the queue alone.
+ *     `candidates` orders are drawn per decision; each iteration picks one
+ *     by weight (sampling-importance-resampling), and the model
  *     that plays the opponent in that iteration by its posterior for that
  *     order, so the mixture's weights are learned during the game.
  *   - "unknown": besides the models, the hypothesis that the opponent is
