@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from beasty._ext import GameBatch
-from beasty.agents import make
+from beasty.agents import Agent, make
 from beasty.agents.guided import load_network, network_path, save_network
 from beasty.evaluate import evaluate
 from beasty.match import worker_pool
@@ -59,6 +60,22 @@ def _table(agent_settings: dict, games: int, seed: int) -> None:
                                        for r in results], flush=True)  # fmt: skip
 
 
+def _decisions(
+    player: Agent, opponent: Agent, games: int, first_seed: int
+) -> Iterator[tuple[int, GameBatch, int, bool, int]]:
+    """Plays `games` games of player against opponent (seats alternating)
+    and yields each decision before it is played: the game's number, the
+    game, the player's seat, whether the opponent moves, and the action
+    chosen."""
+    for deal in range(games):
+        game, me = GameBatch(1, seed=first_seed + deal, auto_reset=False), deal % 2
+        while not game.done[0]:
+            mover = player if game.to_move[0] == me else opponent
+            action = mover.act(game, 0)
+            yield deal, game, me, mover is opponent, action
+            game.step(np.array([action]), np.array([0]))
+
+
 def _hands(temperatures: list[float], games: int) -> None:
     searches = {
         "uniform": make("champion_v1", infer_hands=False).search,
@@ -68,21 +85,17 @@ def _hands(temperatures: list[float], games: int) -> None:
         searches[f"unknown_temperature {t}"] = make("champion_v1", unknown_temperature=t).search
     player = make("champion_v1", simulations=300)
     for name in ("ppo", "ismcts"):
-        opponent, share, whole = make(name), {k: [] for k in searches}, {k: [] for k in searches}
-        for deal in range(games):
-            game, me = GameBatch(1, seed=900 + deal, auto_reset=False), deal % 2
-            while not game.done[0]:
-                state = game.get_state(0)
-                if game.to_move[0] == me and game.turn[0] >= 4 and len(state.decks[1 - me]) > 0:
-                    truth = {c.species for c in state.hands[1 - me]}
-                    for key, search in searches.items():
-                        worlds, _ = search.sample(game, 0, 200, seed=deal)
-                        hands = [{c.species for c in worlds.get_state(j).hands[1 - me]}
-                                 for j in range(len(worlds))]  # fmt: skip
-                        share[key].append(np.mean([len(h & truth) / len(truth) for h in hands]))
-                        whole[key].append(np.mean([h == truth for h in hands]))
-                mover = player if game.to_move[0] == me else opponent
-                game.step(np.array([mover.act(game, 0)]), np.array([0]))
+        share, whole = {k: [] for k in searches}, {k: [] for k in searches}
+        for deal, game, me, theirs, _ in _decisions(player, make(name), games, 900):
+            state = game.get_state(0)
+            if theirs or game.turn[0] < 4 or not state.decks[1 - me]:
+                continue
+            truth = {c.species for c in state.hands[1 - me]}
+            for key, search in searches.items():
+                worlds, _ = search.sample(game, 0, 200, seed=deal)
+                hands = [{c.species for c in worlds.get_state(j).hands[1 - me]} for j in range(len(worlds))]
+                share[key].append(np.mean([len(h & truth) / len(truth) for h in hands]))
+                whole[key].append(np.mean([h == truth for h in hands]))
         for key in searches:
             print(f"{name}: {key}: share {np.mean(share[key]):.3f}, whole hand {np.mean(whole[key]):.3f}"
                   f" ({len(share[key])} decisions)", flush=True)  # fmt: skip
@@ -92,21 +105,17 @@ def _agreement(networks: list[str], games: int) -> None:
     nets = {name: load_network(network_path(name)) for name in networks}
     champion = make("champion", simulations=300)
     for name in ("ppo", "ismcts"):
-        opponent, top, logp = make(name), {k: [] for k in nets}, {k: [] for k in nets}
-        for deal in range(games):
-            game, me = GameBatch(1, seed=5000 + deal, auto_reset=False), deal % 2
-            while not game.done[0]:
-                mover = champion if game.to_move[0] == me else opponent
-                action = mover.act(game, 0)
-                obs, mask = game.observe()
-                legal = mask[0].astype(bool)
-                if mover is opponent and legal.sum() > 1:
-                    for key, net in nets.items():
-                        logits = np.where(legal, net.forward(obs[:1])[0, : len(legal)], -np.inf)
-                        top[key].append(int(np.argmax(logits)) == action)
-                        shifted = logits - logits.max()
-                        logp[key].append(shifted[action] - np.log(np.exp(shifted).sum()))
-                game.step(np.array([action]), np.array([0]))
+        top, logp = {k: [] for k in nets}, {k: [] for k in nets}
+        for _, game, _, theirs, action in _decisions(champion, make(name), games, 5000):
+            obs, mask = game.observe()
+            legal = mask[0].astype(bool)
+            if not theirs or legal.sum() < 2:
+                continue
+            for key, net in nets.items():
+                logits = np.where(legal, net.forward(obs[:1])[0, : len(legal)], -np.inf)
+                top[key].append(int(np.argmax(logits)) == action)
+                shifted = logits - logits.max()
+                logp[key].append(shifted[action] - np.log(np.exp(shifted).sum()))
         for key in nets:
             print(f"{name}: {key}: top-1 {np.mean(top[key]):.3f}, mean log-probability"
                   f" {np.mean(logp[key]):.3f} ({len(top[key])} choices)", flush=True)  # fmt: skip
