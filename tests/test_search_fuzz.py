@@ -34,6 +34,7 @@ AGENTS = {
 }
 AGENTS["pimc"] = make("search", simulations=10, algorithm="pimc", endgame_cards=8)
 AGENTS["network model"] = make("champion", simulations=40, models=["heuristic", "network"])  # read per hand
+AGENTS["revealing"] = make("champion", simulations=40, reveal_opponent_hand=True)  # the study switch
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
