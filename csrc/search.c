@@ -113,20 +113,32 @@ bb_status bb_determinize(const bb_game *g, bb_rng *rng, bb_game *out, const char
 
 /* ---------------------------------------------------------- inference */
 
-/* Sums exp(score / T) by species over the actions the queue allowed at
- * decision k (and records the action played), so that a hand's softmax is
- * a few additions.  exp() is floored at e^-700: no hand's sum is 0. */
-static void tabulate_decision(const bb_search *s, int m, int k, const double *scores) {
-    bb_search_workspace *w = s->work;
+/* The highest of the scores that are not NaN (-inf if none). */
+static double top_score(const double *scores) {
     double top = -INFINITY;
     for (int a = 0; a < BB_NUM_ACTIONS; a++)
         if (!isnan(scores[a]) && scores[a] > top) top = scores[a];
+    return top;
+}
+
+/* exp((score - top) / T), the softmax's weight, floored at e^-700: no
+ * sum of them is 0. */
+static double softmax_weight(double score, double top, double temperature) {
+    double x = (score - top) / temperature;
+    return exp(x > -700.0 ? x : -700.0);
+}
+
+/* Sums the softmax weights by species over the actions the queue allowed
+ * at decision k (and records the action played's), so that a hand's
+ * softmax is a few additions. */
+static void tabulate_decision(const bb_search *s, int m, int k, const double *scores) {
+    bb_search_workspace *w = s->work;
+    double top = top_score(scores);
     for (int sp = 0; sp <= BB_NUM_SPECIES; sp++) w->decision_weight[m][k][sp] = 0.0;
     w->decision_chosen[m][k] = 0.0;
     for (int a = 0; a < BB_NUM_ACTIONS; a++) {
         if (isnan(scores[a])) continue;
-        double x = (scores[a] - top) / s->config.model_temperature;
-        double e = exp(x > -700.0 ? x : -700.0);
+        double e = softmax_weight(scores[a], top, s->config.model_temperature);
         int sp = bb_action_get(a)->species;
         w->decision_weight[m][k][sp] += e;
         if (a == w->decision_action[k]) w->decision_chosen[m][k] = e;
@@ -160,16 +172,13 @@ static double hand_choice_probability(const bb_search *s, int m, int k, uint32_t
         view.deck[opp][i++] = BB_CARD(opp, __builtin_ctz(r));
     const bb_policy *policy = m < s->num_models ? &s->models[m] : &s->guide;
     double temperature = m < s->num_models ? s->config.model_temperature : s->config.unknown_temperature;
-    double scores[BB_NUM_ACTIONS], top = -INFINITY;
+    double scores[BB_NUM_ACTIONS];
     policy->scores(policy->state, &view, hand, scores);
-    for (int a = 0; a < BB_NUM_ACTIONS; a++)
-        if (!isnan(scores[a]) && scores[a] > top) top = scores[a];
-    double z = 0.0, chosen = 0.0;
+    double top = top_score(scores), z = 0.0, chosen = 0.0;
     int legal = 0;
     for (int a = 0; a < BB_NUM_ACTIONS; a++) {
         if (isnan(scores[a])) continue;
-        double x = (scores[a] - top) / temperature;
-        double e = exp(x > -700.0 ? x : -700.0);
+        double e = softmax_weight(scores[a], top, temperature);
         z += e;
         legal++;
         if (a == w->decision_action[k]) chosen = e;
@@ -184,18 +193,15 @@ static double hand_choice_probability(const bb_search *s, int m, int k, uint32_t
  * (1 - eps) softmax + eps / #legal (0 if the action was not allowed). */
 static double choice_probability(const bb_search *s, int m, int k, uint32_t hand) {
     const bb_search_workspace *w = s->work;
-    double z = 0.0;
     int legal = 0;
     int chosen_species = bb_action_get(w->decision_action[k])->species;
-    for (uint32_t h = hand; h; h &= h - 1) {
-        int sp = __builtin_ctz(h);
-        if (m < s->num_models) z += w->decision_weight[m][k][sp];
-        legal += w->decision_legal[k][sp];
-    }
+    for (uint32_t h = hand; h; h &= h - 1) legal += w->decision_legal[k][__builtin_ctz(h)];
     if (legal == 0 || !((hand >> chosen_species) & 1)) return 0.0;
     if (reads_hand(s, m)) return hand_choice_probability(s, m, k, hand);
     if (m == s->num_models) return 1.0 / legal; /* the unknown opponent without a temperature: uniform */
     if (w->decision_chosen[m][k] == 0.0) return 0.0;
+    double z = 0.0; /* a scripted model's softmax over the hand, from the table */
+    for (uint32_t h = hand; h; h &= h - 1) z += w->decision_weight[m][k][__builtin_ctz(h)];
     double eps = s->config.model_epsilon;
     return (1.0 - eps) * w->decision_chosen[m][k] / z + eps / legal;
 }
@@ -407,12 +413,9 @@ static void reveal_hand(const bb_game *g, bb_rng *rng, bb_game *d) {
 
 /* A determinization and the opponent model that plays in it. */
 static int sample_world(const bb_search *s, const bb_game *g, int inferred, bb_rng *rng, bb_game *d) {
-    if (s->config.reveal_opponent_hand) {
-        int m = sample_world_fair(s, g, inferred, rng, d);
-        reveal_hand(g, rng, d);
-        return m;
-    }
-    return sample_world_fair(s, g, inferred, rng, d);
+    int m = sample_world_fair(s, g, inferred, rng, d);
+    if (s->config.reveal_opponent_hand) reveal_hand(g, rng, d);
+    return m;
 }
 
 /* ------------------------------------------------------------ endgame */
