@@ -395,7 +395,7 @@ static int sample_world_fair(const bb_search *s, const bb_game *g, int inferred,
     return pick_weighted(prior_like, hypotheses(s), total, rng);
 }
 
-/* reveal_opponent_hand (a study): d keeps the opponent's true hand; their
+/* reveal 1 (a study): d keeps the opponent's true hand; their
  * pile is their other unplayed animals in a fresh order, as in any world. */
 static void reveal_hand(const bb_game *g, bb_rng *rng, bb_game *d) {
     int opp = 1 - g->to_move, h = g->hand_len[opp], n = 0;
@@ -414,7 +414,8 @@ static void reveal_hand(const bb_game *g, bb_rng *rng, bb_game *d) {
 /* A determinization and the opponent model that plays in it. */
 static int sample_world(const bb_search *s, const bb_game *g, int inferred, bb_rng *rng, bb_game *d) {
     int m = sample_world_fair(s, g, inferred, rng, d);
-    if (s->config.reveal_opponent_hand) reveal_hand(g, rng, d);
+    if (s->config.reveal == 1) reveal_hand(g, rng, d);
+    if (s->config.reveal == 2) *d = *g;
     return m;
 }
 
@@ -730,7 +731,7 @@ void bb_search_config_default(bb_search_config *c) {
         .use_prior = 0, .prior_temperature = 1.0, .margin_weight = 0.3, .draw_value = 0.0, .endgame_cards = 4,
         .infer_hands = 1, .model_in_tree = 0, .candidates = 256, .model_temperature = 1.0, .model_epsilon = 0.1,
         .unknown_prior = 1.0, .unknown_temperature = 0.0, .value_weight = 0.0, .root_noise = 0.0,
-        .root_noise_alpha = 0.3, .reveal_opponent_hand = 0,
+        .root_noise_alpha = 0.3, .reveal = 0,
     };
     *c = d;
 }
@@ -747,7 +748,7 @@ bb_status bb_search_check(const bb_search *s, const char **bad) {
     REQUIRE(c->draw_value >= -1.0 && c->draw_value <= 1.0, "draw_value");
     REQUIRE(c->endgame_cards >= 0 && c->endgame_cards <= 2 * BB_HAND_MAX, "endgame_cards");
     REQUIRE(c->infer_hands == 0 || c->infer_hands == 1, "infer_hands");
-    REQUIRE(c->reveal_opponent_hand == 0 || c->reveal_opponent_hand == 1, "reveal_opponent_hand");
+    REQUIRE(c->reveal >= 0 && c->reveal <= 2, "reveal");
     REQUIRE(c->model_in_tree == 0 || c->model_in_tree == 1, "model_in_tree");
     REQUIRE(c->candidates >= 1 && c->candidates <= BB_SEARCH_MAX_CANDIDATES, "candidates");
     REQUIRE(c->model_temperature > 0.0 && c->model_temperature <= 1e6, "model_temperature");

@@ -33,9 +33,10 @@
  *     implies: a player who plans is read as the mover would have played.
  *     Against a player the models do not explain, it takes over.
  * Nothing here reads the opponent's hand, either pile's order or the game's
- * RNG, except the study switch reveal_opponent_hand (never a fair player):
- * every determinization then holds the opponent's true hand, an upper bound
- * on what reading the hand can give.
+ * RNG, except the study setting reveal (never a fair player): with 1 every
+ * determinization holds the opponent's true hand, an upper bound on what
+ * reading the hand can give; with 2 it is the true game (both hands, both
+ * piles in order), an upper bound on what any belief can give this search.
  *
  * Search (one decision, from the mover's seat, values in [-1, 1]):
  *   - PIMC: each determinization plays every legal root action once, then a
@@ -122,8 +123,8 @@ typedef struct bb_search_config {
     double value_weight;      /* in [0, 1]: weight of the guide's value in a leaf's value */
     double root_noise;        /* in [0, 1] (use_prior): share of Dirichlet noise in the root's prior */
     double root_noise_alpha;  /* > 0: the Dirichlet's concentration (self-play exploration) */
-    int32_t reveal_opponent_hand; /* 1: a study, not a fair player: worlds hold the opponent's
-                                     true hand (their pile's order stays hidden) */
+    int32_t reveal;           /* a study, not a fair player: 0 none; 1 worlds hold the opponent's
+                                 true hand (the piles' order stays hidden); 2 worlds are the true game */
 } bb_search_config;
 
 typedef struct bb_search_node {
@@ -185,7 +186,7 @@ typedef struct bb_search_result {
  * exploration 0.7, no prior (temperature 1), margin_weight 0.3, draws 0,
  * endgame_cards 4, inferred hands from 256 candidates with model
  * temperature 1 and epsilon 0.1, unknown_prior 1 (uniform: temperature 0),
- * no value, no root noise (alpha 0.3). */
+ * no value, no root noise (alpha 0.3), nothing revealed. */
 void bb_search_config_default(bb_search_config *c);
 /* BB_OK, or BB_ERR_PARAM if the configuration or the memory is unusable;
  * then *bad (if not NULL) names the offending field.  The ranges: */
@@ -194,7 +195,7 @@ void bb_search_config_default(bb_search_config *c);
  *   model_epsilon, value_weight and root_noise 0..1 (value_weight > 0 needs a guide with a
  *   value), root_noise_alpha (0, 100],
  *   draw_value -1..1, candidates 1..BB_SEARCH_MAX_CANDIDATES, flags 0/1,
- *   endgame_cards 0..8,
+ *   endgame_cards 0..8, reveal 0..2,
  *   model_prior and unknown_prior 0..1e6 with a positive sum, model_reads_hand 0/1,
  *   unknown_temperature 0..1e6 (> 0 needs a guide with scores). */
 bb_status bb_search_check(const bb_search *s, const char **bad);

@@ -200,10 +200,10 @@ def test_hand_reading_hypotheses_find_a_planners_hand(reading_settings):
     assert hits["reading"] > 1.25 * hits["uniform"]  # 3,050 against 2,149 when written
 
 
-def test_reveal_opponent_hand_is_a_study_of_the_true_hand():
-    """The study switch puts the opponent's true hand in every world (their
-    pile keeps their other unplayed animals, in any order); the fair search
-    does not."""
+def test_reveal_is_a_study_of_the_hidden_cards():
+    """The study setting: with 1 every world holds the opponent's true hand
+    (their pile keeps their other unplayed animals, in any order), with 2
+    every world is the true game; the fair search's worlds are neither."""
     games = GameBatch(1, seed=31, auto_reset=False)
     while games.turn[0] < 7:
         games.step(np.array([make("heuristic").act(games, 0)]), np.array([0]))
@@ -211,15 +211,15 @@ def test_reveal_opponent_hand_is_a_study_of_the_true_hand():
     opp = 1 - truth.to_move
     true_hand = sorted(c.species for c in truth.hands[opp])
     true_pile = sorted(c.species for c in truth.decks[opp])
-    for searcher, always in ((make("champion", reveal_opponent_hand=True), True), (make("champion"), False)):
-        worlds, _ = searcher.search.sample(games, 0, 200, seed=2)
-        hands = [sorted(c.species for c in worlds.get_state(j).hands[opp]) for j in range(len(worlds))]
-        assert all(h == true_hand for h in hands) is always
-        if always:
-            assert all(sorted(c.species for c in worlds.get_state(j).decks[opp]) == true_pile
-                       for j in range(len(worlds)))  # fmt: skip
-    with pytest.raises(TypeError):
-        make("champion", reveal_opponent_hand=1)
+    for reveal in (0, 1, 2):
+        worlds, _ = make("champion", reveal=reveal).search.sample(games, 0, 200, seed=2)
+        states = [worlds.get_state(j) for j in range(len(worlds))]
+        assert all(sorted(c.species for c in w.hands[opp]) == true_hand for w in states) is (reveal > 0)
+        assert all(w == truth for w in states) is (reveal == 2)
+        if reveal == 1:
+            assert all(sorted(c.species for c in w.decks[opp]) == true_pile for w in states)
+    with pytest.raises(ValueError, match="reveal"):
+        make("champion", reveal=3)
 
 
 def test_unknown_temperature_needs_a_guide():

@@ -34,7 +34,8 @@ AGENTS = {
 }
 AGENTS["pimc"] = make("search", simulations=10, algorithm="pimc", endgame_cards=8)
 AGENTS["network model"] = make("champion", simulations=40, models=["heuristic", "network"])  # read per hand
-AGENTS["revealing"] = make("champion", simulations=40, reveal_opponent_hand=True)  # the study switch
+AGENTS["revealing the hand"] = make("champion", simulations=40, reveal=1)  # the study settings
+AGENTS["revealing the game"] = make("champion", simulations=40, reveal=2)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -299,7 +299,7 @@ _RANDOM_POLICY = RandomPolicy()
 
 _ALGORITHMS = {"pimc": cs.BB_SEARCH_PIMC, "ismcts": cs.BB_SEARCH_ISMCTS}
 #: The search's on/off fields (int32 0/1 in C, bools here).
-_SEARCH_FLAGS = ("use_prior", "infer_hands", "model_in_tree", "reveal_opponent_hand")
+_SEARCH_FLAGS = ("use_prior", "infer_hands", "model_in_tree")
 
 
 cdef dict _search_defaults():

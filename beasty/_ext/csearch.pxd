@@ -35,7 +35,7 @@ cdef extern from "search.h" nogil:
         double value_weight
         double root_noise
         double root_noise_alpha
-        int32_t reveal_opponent_hand
+        int32_t reveal
 
     ctypedef struct bb_search_node:
         pass
