@@ -22,8 +22,9 @@ guide's choices read at each ``unknown_temperature``, over ``--games``
 games against ``ppo`` and ``ismcts`` each.  agreement: how well each
 network (a package name or a file) predicts the moves of ``ppo`` and
 ``ismcts`` playing the champion, with their true hands: how often its
-highest logit is their move, and the mean log-probability of their move
-under its softmax.
+highest logit is their move, the mean log-probability of their move
+under its softmax, and how often their move is the one after which its
+value (one ply on, from their seat) is highest.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from beasty._ext import GameBatch
+from beasty._ext import GameBatch, Network
 from beasty.agents import Agent, make
 from beasty.agents.guided import load_network, network_path, save_network
 from beasty.evaluate import evaluate
@@ -101,11 +102,28 @@ def _hands(temperatures: list[float], games: int) -> None:
                   f" ({len(share[key])} decisions)", flush=True)  # fmt: skip
 
 
+def _one_ply_values(net: Network, game: GameBatch, legal: np.ndarray) -> np.ndarray:
+    """The mover's value of the position after each legal move, by the
+    network's value from the next mover's seat (or the final result)."""
+    mover, values = int(game.to_move[0]), []
+    for action in legal:
+        after = game.clone()
+        after.step(np.array([action]), np.array([0]))
+        if after.done[0]:
+            scores = after.scores()[0]
+            values.append(float(np.sign(scores[mover] - scores[1 - mover])))
+        else:
+            values.append(-float(net.forward(after.observe_player(0, 1 - mover)[None, :])[0, -1]))
+    return np.array(values)
+
+
 def _agreement(networks: list[str], games: int) -> None:
     nets = {name: load_network(network_path(name)) for name in networks}
     champion = make("champion", simulations=300)
     for name in ("ppo", "ismcts"):
-        top, logp = {k: [] for k in nets}, {k: [] for k in nets}
+        top: dict[str, list[bool]] = {k: [] for k in nets}
+        logp: dict[str, list[float]] = {k: [] for k in nets}
+        by_value: dict[str, list[bool]] = {k: [] for k in nets}
         for _, game, _, theirs, action in _decisions(champion, make(name), games, 5000):
             obs, mask = game.observe()
             legal = mask[0].astype(bool)
@@ -116,9 +134,12 @@ def _agreement(networks: list[str], games: int) -> None:
                 top[key].append(int(np.argmax(logits)) == action)
                 shifted = logits - logits.max()
                 logp[key].append(shifted[action] - np.log(np.exp(shifted).sum()))
+                moves = np.flatnonzero(legal)
+                by_value[key].append(int(moves[np.argmax(_one_ply_values(net, game, moves))]) == action)
         for key in nets:
             print(f"{name}: {key}: top-1 {np.mean(top[key]):.3f}, mean log-probability"
-                  f" {np.mean(logp[key]):.3f} ({len(top[key])} choices)", flush=True)  # fmt: skip
+                  f" {np.mean(logp[key]):.3f}, best one-ply value {np.mean(by_value[key]):.3f}"
+                  f" ({len(top[key])} choices)", flush=True)  # fmt: skip
 
 
 def main() -> None:
