@@ -6,6 +6,7 @@
         '{"draw_value": -0.3}' '{"model_in_tree": false}'
     python examples/expert_studies.py hands 0.25,0.5,1 --games 150
     python examples/expert_studies.py agreement shipped other.npz --games 100
+    python examples/expert_studies.py known-player 60 --games 2000
 
 value-targets: networks of the run's shape trained from scratch on the same
 positions with the value target (1 - v) * result + v * search value, each
@@ -24,7 +25,11 @@ network (a package name or a file) predicts the moves of ``ppo`` and
 ``ismcts`` playing the champion, with their true hands: how often its
 highest logit is their move, the mean log-probability of their move
 under its softmax, and how often their move is the one after which its
-value (one ply on, from their seat) is highest.
+value (one ply on, from their seat) is highest.  known-player: the
+champion against the guide network played greedily, whose choices it can
+model exactly: the hands read in the first N games (as in hands), then
+``--games`` games each for uniform hands, the champion, the exact reader,
+the true hand and every card revealed.
 """
 
 from __future__ import annotations
@@ -33,14 +38,15 @@ import argparse
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from beasty._ext import GameBatch, Network
-from beasty.agents import Agent, make
+from beasty.agents import Agent, PolicyAgent, make
 from beasty.agents.guided import load_network, network_path, save_network
-from beasty.evaluate import evaluate
+from beasty.evaluate import evaluate, head_to_head
 from beasty.match import worker_pool
 from beasty.policy.network import NetworkConfig, PolicyValueNet, c_network
 from beasty.train.expert import Positions, _gate, fit, make_config
@@ -77,6 +83,32 @@ def _decisions(
             game.step(np.array([action]), np.array([0]))
 
 
+def _hand_hits(searches: dict[str, Any], player: Agent, opponent: Agent, games: int) -> None:
+    """Prints how much of the opponent's hand each search's determinizations
+    hold at the player's decisions from turn 4 while the opponent's pile is
+    not empty (200 worlds each): the share of its cards, how often all of
+    them, and how many distinct hands the worlds hold."""
+    share: dict[str, list[float]] = {k: [] for k in searches}
+    whole: dict[str, list[float]] = {k: [] for k in searches}
+    distinct: dict[str, list[int]] = {k: [] for k in searches}
+    for deal, game, me, theirs, _ in _decisions(player, opponent, games, 900):
+        state = game.get_state(0)
+        if theirs or game.turn[0] < 4 or not state.decks[1 - me]:
+            continue
+        truth = {c.species for c in state.hands[1 - me]}
+        for key, search in searches.items():
+            worlds, _ = search.sample(game, 0, 200, seed=deal)
+            states = [worlds.get_state(j) for j in range(len(worlds))]
+            hands = [frozenset(c.species for c in w.hands[1 - me]) for w in states]
+            share[key].append(np.mean([len(h & truth) / len(truth) for h in hands]))
+            whole[key].append(np.mean([h == truth for h in hands]))
+            distinct[key].append(len(set(hands)))
+    for key in searches:
+        print(f"{opponent.name}: {key}: share {np.mean(share[key]):.3f},"
+              f" whole hand {np.mean(whole[key]):.3f}, distinct hands {np.mean(distinct[key]):.1f}"
+              f" ({len(share[key])} decisions)", flush=True)  # fmt: skip
+
+
 def _hands(temperatures: list[float], games: int) -> None:
     searches = {
         "uniform": make("champion_v1", infer_hands=False).search,
@@ -86,20 +118,40 @@ def _hands(temperatures: list[float], games: int) -> None:
         searches[f"unknown_temperature {t}"] = make("champion_v1", unknown_temperature=t).search
     player = make("champion_v1", simulations=300)
     for name in ("ppo", "ismcts"):
-        share, whole = {k: [] for k in searches}, {k: [] for k in searches}
-        for deal, game, me, theirs, _ in _decisions(player, make(name), games, 900):
-            state = game.get_state(0)
-            if theirs or game.turn[0] < 4 or not state.decks[1 - me]:
-                continue
-            truth = {c.species for c in state.hands[1 - me]}
-            for key, search in searches.items():
-                worlds, _ = search.sample(game, 0, 200, seed=deal)
-                hands = [{c.species for c in worlds.get_state(j).hands[1 - me]} for j in range(len(worlds))]
-                share[key].append(np.mean([len(h & truth) / len(truth) for h in hands]))
-                whole[key].append(np.mean([h == truth for h in hands]))
-        for key in searches:
-            print(f"{name}: {key}: share {np.mean(share[key]):.3f}, whole hand {np.mean(whole[key]):.3f}"
-                  f" ({len(share[key])} decisions)", flush=True)  # fmt: skip
+        _hand_hits(searches, player, make(name), games)
+
+
+#: The champion reading the greedy guide's hand with the exact model of its choices.
+EXACT_READER: dict[str, Any] = {
+    "unknown_temperature": 0.01,
+    "model_epsilon": 0.0,
+    "model_prior": [0.0, 0.0, 0.0],
+}
+
+
+def _known_player(hand_games: int, games: int) -> None:
+    """The champion against a player whose policy it knows exactly (the
+    guide network played greedily): how much of its hand the exact model
+    of its choices reads, and what that and the true hand are worth."""
+    known = PolicyAgent("greedy guide", load_network())
+    searches = {
+        "uniform": make("champion", infer_hands=False).search,
+        "champion": make("champion").search,
+        "exact reader": make("champion", **EXACT_READER).search,
+        "exact reader, 256 candidates": make("champion", **EXACT_READER, candidates=256).search,
+        "exact reader, 64 candidates": make("champion", **EXACT_READER, candidates=64).search,
+    }
+    _hand_hits(searches, make("champion", simulations=300), known, hand_games)
+    variants: dict[str, dict[str, Any]] = {
+        "uniform": {"infer_hands": False},
+        "champion": {},
+        "exact reader": EXACT_READER,
+        "true hand": {"reveal": 1},
+        "every card": {"reveal": 2},
+    }
+    for key, settings in variants.items():
+        r = head_to_head(make("champion", **settings), known, games, seed=0, workers=2)
+        print(f"{key}: {r.wins}/{r.losses}/{r.draws} W/L/D, win rate {r.win_rate:.3f}", flush=True)
 
 
 def _one_ply_values(net: Network, game: GameBatch, legal: np.ndarray) -> np.ndarray:
@@ -144,7 +196,9 @@ def _agreement(networks: list[str], games: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("study", choices=("value-targets", "win-only", "settings", "hands", "agreement"))
+    parser.add_argument(
+        "study", choices=("value-targets", "win-only", "settings", "hands", "agreement", "known-player")
+    )
     parser.add_argument("args", nargs="*")
     parser.add_argument("--games", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
@@ -155,6 +209,9 @@ def main() -> None:
         return
     if args.study == "agreement":
         _agreement(args.args or ["shipped"], args.games)
+        return
+    if args.study == "known-player":
+        _known_player(int(args.args[0]) if args.args else 60, args.games)
         return
     if args.study == "hands":
         _hands([float(t) for t in (args.args or ["0.5"])[0].split(",")], args.games)
