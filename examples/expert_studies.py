@@ -4,6 +4,7 @@
     python examples/expert_studies.py win-only runs/champion2 13,14,15,16
     python examples/expert_studies.py settings --games 400 --seed 0 \\
         '{"draw_value": -0.3}' '{"model_in_tree": false}'
+    python examples/expert_studies.py versus-v1 '{"simulations": 25000}' --games 1000
     python examples/expert_studies.py hands 0.25,0.5,1 --games 150
     python examples/expert_studies.py agreement shipped other.npz --games 100
     python examples/expert_studies.py known-player 60 --games 2000
@@ -15,7 +16,8 @@ win-only: the same with a draw counted as a loss, then played at the
 champion's settings (with and without ``draw_value`` -1) against ``ppo``
 and ``ismcts``.  settings: the first champion (``champion_v1``, the
 champion of those studies) with one setting changed (JSON) at a time,
-against ``ppo`` and ``ismcts``.  hands: how much of a planner's hand the
+against ``ppo`` and ``ismcts``.  versus-v1: the same, head to head against
+``champion_v1`` (W/D/L and the score (W + D/2)/N).  hands: how much of a planner's hand the
 search's determinizations hold (the share of its cards, and how often all
 of them), at each of its decisions from turn 4 while the opponent's pile
 is not empty, with uniform hands, the first champion's inference, and the
@@ -81,6 +83,12 @@ def _decisions(
             action = mover.act(game, 0)
             yield deal, game, me, mover is opponent, action
             game.step(np.array([action]), np.array([0]))
+
+
+def _versus_v1(agent_settings: dict, games: int, seed: int) -> None:
+    r = head_to_head(make("champion_v1", **agent_settings), make("champion_v1"), games, seed=seed, workers=2)
+    print(json.dumps(agent_settings), f"{r.wins}/{r.draws}/{r.losses} W/D/L,"
+          f" score {(r.wins + r.draws / 2) / games:.3f}", flush=True)  # fmt: skip
 
 
 def _hand_hits(searches: dict[str, Any], player: Agent, opponent: Agent, games: int) -> None:
@@ -197,7 +205,8 @@ def _agreement(networks: list[str], games: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "study", choices=("value-targets", "win-only", "settings", "hands", "agreement", "known-player")
+        "study",
+        choices=("value-targets", "win-only", "settings", "versus-v1", "hands", "agreement", "known-player"),
     )
     parser.add_argument("args", nargs="*")
     parser.add_argument("--games", type=int, default=400)
@@ -206,6 +215,10 @@ def main() -> None:
     if args.study == "settings":
         for text in args.args or ["{}"]:
             _table(json.loads(text), args.games, args.seed)
+        return
+    if args.study == "versus-v1":
+        for text in args.args or ["{}"]:
+            _versus_v1(json.loads(text), args.games, args.seed)
         return
     if args.study == "agreement":
         _agreement(args.args or ["shipped"], args.games)
