@@ -150,6 +150,20 @@ static int reads_hand(const bb_search *s, int m) {
     return m < s->num_models ? s->model_reads_hand[m] : s->config.unknown_temperature > 0.0;
 }
 
+/* Gives `owner` the animals of species masks `hand` (up to four) and
+ * `pile` (up to eight), with the counts that go with them. */
+static void deal(bb_game *g, int owner, uint32_t hand, uint32_t pile) {
+    int h = 0, p = __builtin_popcount(pile), i = BB_DECK_MAX - (p < BB_DECK_MAX ? p : BB_DECK_MAX);
+    memset(g->hand[owner], 0, BB_HAND_MAX);
+    memset(g->deck[owner], 0, BB_DECK_MAX);
+    g->deck_pos[owner] = (uint8_t)i;
+    for (; hand && h < BB_HAND_MAX; hand &= hand - 1)
+        g->hand[owner][h++] = BB_CARD(owner, __builtin_ctz(hand));
+    g->hand_len[owner] = (uint8_t)h;
+    for (; pile && i < BB_DECK_MAX; pile &= pile - 1)
+        g->deck[owner][i++] = BB_CARD(owner, __builtin_ctz(pile));
+}
+
 /* Probability that hypothesis m (a model that reads the hand, or the guide
  * for "unknown"), in the opponent's seat at decision k with hand `hand`
  * (the rest of their unplayed animals in the pile), plays the action
@@ -161,15 +175,9 @@ static double hand_choice_probability(const bb_search *s, int m, int k, uint32_t
     float *cached = &w->hand_choice[m][k][hand >> 1];
     if (!isnan(*cached)) return *cached;
     bb_game view = w->decision_view[k];
-    int opp = view.to_move, n = 0;
     uint32_t unplayed = BB_ALL_SPECIES;
     for (int j = 0; j < k; j++) unplayed &= ~(1u << bb_action_get(w->decision_action[j])->species);
-    for (uint32_t h = hand; h && n < BB_HAND_MAX; h &= h - 1)
-        view.hand[opp][n++] = BB_CARD(opp, __builtin_ctz(h));
-    view.hand_len[opp] = (uint8_t)n;
-    int i = view.deck_pos[opp];
-    for (uint32_t r = unplayed & ~hand; r && i < BB_DECK_MAX; r &= r - 1)
-        view.deck[opp][i++] = BB_CARD(opp, __builtin_ctz(r));
+    deal(&view, view.to_move, hand, unplayed & ~hand);
     const bb_policy *policy = m < s->num_models ? &s->models[m] : &s->guide;
     double temperature = m < s->num_models ? s->config.model_temperature : s->config.unknown_temperature;
     double scores[BB_NUM_ACTIONS];
@@ -206,32 +214,17 @@ static double choice_probability(const bb_search *s, int m, int k, uint32_t hand
     return (1.0 - eps) * w->decision_chosen[m][k] / z + eps / legal;
 }
 
-/* Gives `owner` the animals of species mask `left`: a hand of up to four,
- * then the pile, with the counts that go with them. */
-static void deal_counts(bb_game *g, int owner, uint32_t left) {
-    int n = __builtin_popcount(left), h = n < BB_HAND_MAX ? n : BB_HAND_MAX, i = 0;
-    memset(g->hand[owner], 0, BB_HAND_MAX);
-    memset(g->deck[owner], 0, BB_DECK_MAX);
-    g->hand_len[owner] = (uint8_t)h;
-    g->deck_pos[owner] = (uint8_t)(BB_DECK_MAX - (n - h));
-    for (uint32_t r = left; r; r &= r - 1, i++) {
-        uint8_t card = BB_CARD(owner, __builtin_ctz(r));
-        if (i < h) g->hand[owner][i] = card;
-        else g->deck[owner][g->deck_pos[owner] + i - h] = card;
-    }
-}
-
 /* The public state as the opponent saw it at their k-th decision: the
  * zones, both players' counts and the mover's unplayed animals (the
- * opponent sees them as a set); the opponent's own hand and pile are
- * filled per hand (hand_choice_probability). */
-static void record_view(const bb_game *pub, int k, uint32_t mover_played, bb_game *view) {
-    int opp = pub->to_move, me = 1 - opp;
+ * opponent sees them as a set: any four in hand, the rest in the pile);
+ * the opponent's own hand and pile are dealt per hand
+ * (hand_choice_probability). */
+static void record_view(const bb_game *pub, uint32_t mover_played, bb_game *view) {
+    int me = 1 - pub->to_move;
+    uint32_t left = BB_ALL_SPECIES & ~mover_played, hand = 0;
+    for (uint32_t r = left; r && __builtin_popcount(hand) < BB_HAND_MAX; r &= r - 1) hand |= r & -r;
     *view = *pub;
-    deal_counts(view, me, BB_ALL_SPECIES & ~mover_played);
-    uint32_t opp_left = 0; /* only the counts matter here: any k species */
-    for (int sp = 1; sp <= BB_NUM_SPECIES - k; sp++) opp_left |= 1u << sp;
-    deal_counts(view, opp, opp_left);
+    deal(view, me, hand, left & ~hand);
 }
 
 /* Replays the public history and stores, for each of the opponent's
@@ -258,7 +251,7 @@ static int record_decisions(const bb_search *s, const bb_game *g) {
             int k = w->num_decisions++;
             if (k >= BB_CARDS_PER_PLAYER) return 0;
             w->decision_action[k] = (uint8_t)a;
-            record_view(&pub, k, mover_played, &w->decision_view[k]);
+            record_view(&pub, mover_played, &w->decision_view[k]);
             memset(w->decision_legal[k], 0, sizeof(w->decision_legal[k]));
             for (int b = 0; b < BB_NUM_ACTIONS; b++) { /* allowed actions of the unplayed species */
                 int sp = bb_action_get(b)->species;
