@@ -87,8 +87,8 @@ def _decisions(
 
 def _versus_v1(agent_settings: dict, games: int, seed: int) -> None:
     r = head_to_head(make("champion_v1", **agent_settings), make("champion_v1"), games, seed=seed, workers=2)
-    print(json.dumps(agent_settings), f"{r.wins}/{r.draws}/{r.losses} W/D/L,"
-          f" score {(r.wins + r.draws / 2) / games:.3f}", flush=True)  # fmt: skip
+    outcome = f"{r.wins}/{r.draws}/{r.losses} W/D/L, score {r.score_rate:.3f}"
+    print(json.dumps(agent_settings), outcome, flush=True)
 
 
 def _hand_hits(searches: dict[str, Any], player: Agent, opponent: Agent, games: int) -> None:
